@@ -1,0 +1,88 @@
+#pragma once
+// Typed errors. Domain code throws these; http/error_mapping.cpp turns them into HTTP responses
+// in one place. Never build an HTTP error response anywhere else.
+#include <cstdint>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+namespace neuropod::core {
+
+enum class ErrorCode : std::uint8_t {
+  bad_request,
+  invalid_json,
+  validation_failed,
+  unauthorized,
+  forbidden,
+  not_found,
+  route_not_found,
+  method_not_allowed,
+  conflict,
+  payload_too_large,
+  unsupported_media_type,
+  request_timeout,
+  too_many_requests,
+  service_unavailable,
+  database_unavailable,
+  internal,
+};
+
+// Every code, in declaration order (for exhaustive tests and the contract check).
+const std::vector<ErrorCode>& all_error_codes();
+std::string_view to_string(ErrorCode code);
+
+class Error : public std::runtime_error {
+ public:
+  Error(ErrorCode code, std::string message, nlohmann::json details = nullptr);
+  ErrorCode code() const { return code_; }
+  const nlohmann::json& details() const { return details_; }
+
+ private:
+  ErrorCode code_;
+  nlohmann::json details_;
+};
+
+struct FieldError {
+  std::string field;
+  std::string message;
+};
+
+// 400 validation_failed with one entry per bad field.
+class ValidationError : public Error {
+ public:
+  explicit ValidationError(std::vector<FieldError> fields);
+  ValidationError(std::string field, std::string message)
+      : ValidationError(std::vector<FieldError>{FieldError{std::move(field), std::move(message)}}) {}
+  const std::vector<FieldError>& fields() const { return fields_; }
+
+ private:
+  std::vector<FieldError> fields_;
+};
+
+class NotFound : public Error {
+ public:
+  explicit NotFound(std::string what) : Error(ErrorCode::not_found, std::move(what) + " not found") {}
+};
+
+class Conflict : public Error {
+ public:
+  explicit Conflict(std::string message, nlohmann::json details = nullptr)
+      : Error(ErrorCode::conflict, std::move(message), std::move(details)) {}
+};
+
+class DatabaseUnavailable : public Error {
+ public:
+  explicit DatabaseUnavailable(std::string message)
+      : Error(ErrorCode::database_unavailable, std::move(message)) {}
+};
+
+class ServiceUnavailable : public Error {
+ public:
+  explicit ServiceUnavailable(std::string message)
+      : Error(ErrorCode::service_unavailable, std::move(message)) {}
+};
+
+}  // namespace neuropod::core

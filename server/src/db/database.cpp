@@ -1,0 +1,317 @@
+#include "db/database.hpp"
+
+#include <mutex>
+
+#include <mongoc/mongoc.h>
+
+#include "core/logging.hpp"
+
+namespace neuropod::db {
+namespace {
+
+constexpr std::uint32_t kDuplicateKey = 11000;
+
+[[noreturn]] void raise(const bson_error_t& error, std::string_view op) {
+  const std::string message = std::string(op) + ": " + error.message;
+  if (error.code == kDuplicateKey ||
+      (error.domain == MONGOC_ERROR_COLLECTION && error.code == MONGOC_ERROR_DUPLICATE_KEY)) {
+    throw DuplicateKey(message);
+  }
+  if (error.domain == MONGOC_ERROR_SERVER_SELECTION || error.domain == MONGOC_ERROR_STREAM ||
+      (error.domain == MONGOC_ERROR_CLIENT && error.code == MONGOC_ERROR_CLIENT_AUTHENTICATE)) {
+    throw core::DatabaseUnavailable("The database is not reachable (" + std::string(op) + ")");
+  }
+  throw DbError(message);
+}
+
+Doc find_opts(const FindOptions& o) {
+  Doc opts;
+  if (o.sort) {
+    opts.append("sort", *o.sort);
+  }
+  if (o.projection) {
+    opts.append("projection", *o.projection);
+  }
+  if (o.limit > 0) {
+    opts.append("limit", o.limit);
+  }
+  if (o.skip > 0) {
+    opts.append("skip", o.skip);
+  }
+  return opts;
+}
+
+void log_handler(mongoc_log_level_t level, const char* domain, const char* message, void*) {
+  if (level <= MONGOC_LOG_LEVEL_WARNING) {
+    log::warn("mongoc", {{"domain", domain}, {"message", message}});
+  } else if (level == MONGOC_LOG_LEVEL_MESSAGE || level == MONGOC_LOG_LEVEL_INFO) {
+    log::debug("mongoc", {{"domain", domain}, {"message", message}});
+  }
+}
+
+std::int64_t reply_count(const bson_t& reply, const char* key) {
+  bson_iter_t it;
+  if (bson_iter_init_find(&it, &reply, key) && BSON_ITER_HOLDS_NUMBER(&it)) {
+    return bson_iter_as_int64(&it);
+  }
+  return 0;
+}
+
+}  // namespace
+
+void init_driver() {
+  static std::once_flag once;
+  std::call_once(once, [] {
+    mongoc_log_set_handler(log_handler, nullptr);
+    mongoc_init();
+  });
+}
+
+// ---- Collection ------------------------------------------------------------------------------
+
+Collection::Collection(mongoc_collection_t* c) : c_(c) {}
+Collection::~Collection() {
+  if (c_ != nullptr) {
+    mongoc_collection_destroy(c_);
+  }
+}
+Collection::Collection(Collection&& o) noexcept : c_(o.c_) { o.c_ = nullptr; }
+
+void Collection::insert_one(const Doc& doc) {
+  bson_error_t error;
+  if (!mongoc_collection_insert_one(c_, doc.raw(), nullptr, nullptr, &error)) {
+    raise(error, "insert");
+  }
+}
+
+std::optional<Doc> Collection::find_one(const Doc& filter, const FindOptions& options) {
+  FindOptions one = options;
+  one.limit = 1;
+  auto docs = find(filter, one);
+  if (docs.empty()) {
+    return std::nullopt;
+  }
+  return std::move(docs.front());
+}
+
+std::vector<Doc> Collection::find(const Doc& filter, const FindOptions& options) {
+  const Doc opts = find_opts(options);
+  std::unique_ptr<mongoc_cursor_t, void (*)(mongoc_cursor_t*)> cursor(
+      mongoc_collection_find_with_opts(c_, filter.raw(), opts.raw(), nullptr),
+      mongoc_cursor_destroy);
+  std::vector<Doc> out;
+  const bson_t* doc = nullptr;
+  while (mongoc_cursor_next(cursor.get(), &doc)) {
+    out.push_back(Doc::copy_of(doc));
+  }
+  bson_error_t error;
+  if (mongoc_cursor_error(cursor.get(), &error)) {
+    raise(error, "find");
+  }
+  return out;
+}
+
+UpdateResult Collection::update_one(const Doc& filter, const Doc& update, bool upsert) {
+  Doc opts;
+  if (upsert) {
+    opts.append("upsert", true);
+  }
+  bson_t reply;
+  bson_error_t error;
+  const bool ok = mongoc_collection_update_one(c_, filter.raw(), update.raw(), opts.raw(), &reply, &error);
+  UpdateResult r;
+  if (ok) {
+    r.matched = reply_count(reply, "matchedCount");
+    r.modified = reply_count(reply, "modifiedCount");
+    r.upserted = reply_count(reply, "upsertedCount") > 0;
+  }
+  bson_destroy(&reply);
+  if (!ok) {
+    raise(error, "update");
+  }
+  return r;
+}
+
+std::int64_t Collection::update_many(const Doc& filter, const Doc& update) {
+  bson_t reply;
+  bson_error_t error;
+  const bool ok = mongoc_collection_update_many(c_, filter.raw(), update.raw(), nullptr, &reply, &error);
+  const auto n = ok ? reply_count(reply, "modifiedCount") : 0;
+  bson_destroy(&reply);
+  if (!ok) {
+    raise(error, "update");
+  }
+  return n;
+}
+
+std::int64_t Collection::delete_one(const Doc& filter) {
+  bson_t reply;
+  bson_error_t error;
+  const bool ok = mongoc_collection_delete_one(c_, filter.raw(), nullptr, &reply, &error);
+  const auto n = ok ? reply_count(reply, "deletedCount") : 0;
+  bson_destroy(&reply);
+  if (!ok) {
+    raise(error, "delete");
+  }
+  return n;
+}
+
+std::int64_t Collection::delete_many(const Doc& filter) {
+  bson_t reply;
+  bson_error_t error;
+  const bool ok = mongoc_collection_delete_many(c_, filter.raw(), nullptr, &reply, &error);
+  const auto n = ok ? reply_count(reply, "deletedCount") : 0;
+  bson_destroy(&reply);
+  if (!ok) {
+    raise(error, "delete");
+  }
+  return n;
+}
+
+std::int64_t Collection::count(const Doc& filter) {
+  bson_error_t error;
+  const auto n = mongoc_collection_count_documents(c_, filter.raw(), nullptr, nullptr, nullptr, &error);
+  if (n < 0) {
+    raise(error, "count");
+  }
+  return n;
+}
+
+std::vector<Doc> Collection::list_indexes() {
+  std::unique_ptr<mongoc_cursor_t, void (*)(mongoc_cursor_t*)> cursor(
+      mongoc_collection_find_indexes_with_opts(c_, nullptr), mongoc_cursor_destroy);
+  std::vector<Doc> out;
+  const bson_t* doc = nullptr;
+  while (mongoc_cursor_next(cursor.get(), &doc)) {
+    out.push_back(Doc::copy_of(doc));
+  }
+  bson_error_t error;
+  if (mongoc_cursor_error(cursor.get(), &error)) {
+    raise(error, "listIndexes");
+  }
+  return out;
+}
+
+void Collection::drop() {
+  bson_error_t error;
+  if (!mongoc_collection_drop_with_opts(c_, nullptr, &error)) {
+    if (std::string_view(error.message).find("ns not found") == std::string_view::npos) {
+      raise(error, "drop");
+    }
+  }
+}
+
+// ---- Conn ------------------------------------------------------------------------------------
+
+Conn::Conn(mongoc_client_t* client, std::string database)
+    : client_(client), database_(std::move(database)) {}
+
+Collection Conn::collection(std::string_view name) {
+  const std::string n(name);
+  return Collection(mongoc_client_get_collection(client_, database_.c_str(), n.c_str()));
+}
+
+Doc Conn::command(const Doc& command) {
+  bson_t reply;
+  bson_error_t error;
+  const bool ok = mongoc_client_write_command_with_opts(client_, database_.c_str(), command.raw(),
+                                                        nullptr, &reply, &error);
+  Doc out = Doc::copy_of(&reply);
+  bson_destroy(&reply);
+  if (!ok) {
+    raise(error, "command");
+  }
+  return out;
+}
+
+void Conn::ping() {
+  Doc cmd;
+  cmd.append("ping", std::int32_t{1});
+  bson_t reply;
+  bson_error_t error;
+  const bool ok = mongoc_client_command_simple(client_, "admin", cmd.raw(), nullptr, &reply, &error);
+  bson_destroy(&reply);
+  if (!ok) {
+    raise(error, "ping");
+  }
+}
+
+std::vector<std::string> Conn::collection_names() {
+  std::unique_ptr<mongoc_database_t, void (*)(mongoc_database_t*)> db(
+      mongoc_client_get_database(client_, database_.c_str()), mongoc_database_destroy);
+  bson_error_t error;
+  char** names = mongoc_database_get_collection_names_with_opts(db.get(), nullptr, &error);
+  if (names == nullptr) {
+    raise(error, "listCollections");
+  }
+  std::vector<std::string> out;
+  for (char** n = names; *n != nullptr; ++n) {
+    out.emplace_back(*n);
+  }
+  bson_strfreev(names);
+  return out;
+}
+
+void Conn::drop_database() {
+  std::unique_ptr<mongoc_database_t, void (*)(mongoc_database_t*)> db(
+      mongoc_client_get_database(client_, database_.c_str()), mongoc_database_destroy);
+  bson_error_t error;
+  if (!mongoc_database_drop_with_opts(db.get(), nullptr, &error)) {
+    raise(error, "dropDatabase");
+  }
+}
+
+// ---- Database --------------------------------------------------------------------------------
+
+namespace {
+mongoc_client_pool_t* make_pool(const core::DatabaseConfig& config) {
+  init_driver();
+  bson_error_t error;
+  std::unique_ptr<mongoc_uri_t, void (*)(mongoc_uri_t*)> uri(
+      mongoc_uri_new_with_error(config.uri.c_str(), &error), mongoc_uri_destroy);
+  if (!uri) {
+    throw core::ConfigError({std::string("MONGODB_URI: ") + error.message});
+  }
+  // Bounded waits: a down database answers within seconds, never hangs a request.
+  auto set_default = [&](const char* key, std::int32_t value) {
+    if (!mongoc_uri_has_option(uri.get(), key)) {
+      mongoc_uri_set_option_as_int32(uri.get(), key, value);
+    }
+  };
+  set_default(MONGOC_URI_SERVERSELECTIONTIMEOUTMS, 3000);
+  set_default(MONGOC_URI_CONNECTTIMEOUTMS, 3000);
+  set_default(MONGOC_URI_SOCKETTIMEOUTMS, 15000);
+  mongoc_uri_set_appname(uri.get(), "neuropod");
+  mongoc_client_pool_t* pool = mongoc_client_pool_new_with_error(uri.get(), &error);
+  if (pool == nullptr) {
+    throw core::ConfigError({std::string("MONGODB_URI: ") + error.message});
+  }
+  mongoc_client_pool_set_error_api(pool, MONGOC_ERROR_API_VERSION_2);
+  mongoc_client_pool_max_size(pool, config.threads + 2);
+  return pool;
+}
+}  // namespace
+
+Database::Database(const core::DatabaseConfig& config)
+    : name_(config.name),
+      max_queue_(config.max_queue),
+      pool_(make_pool(config), mongoc_client_pool_destroy),
+      workers_(config.threads) {}
+
+Database::~Database() { close(); }
+
+void Database::close() {
+  workers_.join();
+}
+
+void Database::admit() {
+  if (pending_.fetch_add(1) >= max_queue_) {
+    pending_.fetch_sub(1);
+    throw core::ServiceUnavailable("The server is busy; try again in a moment");
+  }
+}
+
+Database::Lease::Lease(Database& d) : db(d), client(mongoc_client_pool_pop(d.pool_.get())) {}
+Database::Lease::~Lease() { mongoc_client_pool_push(db.pool_.get(), client); }
+
+}  // namespace neuropod::db

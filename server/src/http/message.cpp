@@ -1,0 +1,132 @@
+#include "http/message.hpp"
+
+#include <algorithm>
+#include <cctype>
+
+#include "core/errors.hpp"
+
+namespace neuropod::http {
+namespace {
+
+bool iequals(std::string_view a, std::string_view b) {
+  return a.size() == b.size() &&
+         std::equal(a.begin(), a.end(), b.begin(), [](unsigned char x, unsigned char y) {
+           return std::tolower(x) == std::tolower(y);
+         });
+}
+
+int hex_value(char c) {
+  if (c >= '0' && c <= '9') {
+    return c - '0';
+  }
+  if (c >= 'a' && c <= 'f') {
+    return c - 'a' + 10;
+  }
+  if (c >= 'A' && c <= 'F') {
+    return c - 'A' + 10;
+  }
+  return -1;
+}
+
+}  // namespace
+
+std::optional<std::string_view> Headers::get(std::string_view name) const {
+  for (const auto& [k, v] : items_) {
+    if (iequals(k, name)) {
+      return std::string_view(v);
+    }
+  }
+  return std::nullopt;
+}
+
+void Headers::set(std::string name, std::string value) {
+  std::erase_if(items_, [&](const auto& kv) { return iequals(kv.first, name); });
+  items_.emplace_back(std::move(name), std::move(value));
+}
+
+std::string percent_decode(std::string_view in, bool plus_as_space) {
+  std::string out;
+  out.reserve(in.size());
+  for (std::size_t i = 0; i < in.size(); ++i) {
+    if (in[i] == '%' && i + 2 < in.size()) {
+      const int hi = hex_value(in[i + 1]);
+      const int lo = hex_value(in[i + 2]);
+      if (hi >= 0 && lo >= 0) {
+        out.push_back(static_cast<char>(hi * 16 + lo));
+        i += 2;
+        continue;
+      }
+    }
+    out.push_back(plus_as_space && in[i] == '+' ? ' ' : in[i]);
+  }
+  return out;
+}
+
+const nlohmann::json& Request::json() {
+  if (json_) {
+    return *json_;
+  }
+  const auto type = headers.get("content-type").value_or("");
+  const auto base = type.substr(0, type.find(';'));
+  std::string lowered(base);
+  std::transform(lowered.begin(), lowered.end(), lowered.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  lowered.erase(std::remove(lowered.begin(), lowered.end(), ' '), lowered.end());
+  if (lowered != "application/json") {
+    throw core::Error(core::ErrorCode::unsupported_media_type,
+                      "The request body must be JSON (Content-Type: application/json)",
+                      {{"content_type", std::string(type)}});
+  }
+  if (body.empty()) {
+    throw core::Error(core::ErrorCode::invalid_json, "The request body is empty; a JSON value was expected");
+  }
+  try {
+    json_ = nlohmann::json::parse(body);
+  } catch (const nlohmann::json::parse_error& e) {
+    throw core::Error(core::ErrorCode::invalid_json, "The request body is not valid JSON",
+                      {{"position", e.byte}});
+  }
+  return *json_;
+}
+
+const nlohmann::json& Request::json_object() {
+  const auto& j = json();
+  if (!j.is_object()) {
+    throw core::ValidationError("", "the request body must be a JSON object");
+  }
+  return j;
+}
+
+std::optional<std::string> Request::query_param(std::string_view name) const {
+  std::string_view q(query);
+  while (!q.empty()) {
+    const auto amp = q.find('&');
+    auto pair = q.substr(0, amp);
+    const auto eq = pair.find('=');
+    auto key = percent_decode(pair.substr(0, eq), true);
+    if (key == name) {
+      return eq == std::string_view::npos ? std::string() : percent_decode(pair.substr(eq + 1), true);
+    }
+    if (amp == std::string_view::npos) {
+      break;
+    }
+    q.remove_prefix(amp + 1);
+  }
+  return std::nullopt;
+}
+
+Response Response::json(unsigned status, const nlohmann::json& body) {
+  Response r;
+  r.status = status;
+  r.headers.set("Content-Type", "application/json");
+  r.body = body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+  return r;
+}
+
+Response Response::no_content() {
+  Response r;
+  r.status = 204;
+  return r;
+}
+
+}  // namespace neuropod::http

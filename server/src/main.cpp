@@ -1,0 +1,130 @@
+// Wiring only: config -> modules -> server -> run.
+#include <csignal>
+#include <cstdlib>
+#include <iostream>
+#include <thread>
+#include <vector>
+
+#include <CLI/CLI.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/use_awaitable.hpp>
+
+#include "core/config.hpp"
+#include "core/logging.hpp"
+#include "db/database.hpp"
+#include "db/schema.hpp"
+#include "http/router.hpp"
+#include "http/server.hpp"
+#include "system/status_routes.hpp"
+
+extern char** environ;
+
+namespace asio = boost::asio;
+using namespace neuropod;
+
+namespace {
+
+// Creates collections and indexes; retries until the database answers (the server keeps serving
+// /api/status meanwhile, reporting the database as down).
+asio::awaitable<void> prepare_schema(db::Database& db) {
+  asio::steady_timer timer(co_await asio::this_coro::executor);
+  for (int attempt = 1;; ++attempt) {
+    try {
+      co_await db.run([](db::Conn& c) { db::ensure_schema(c); });
+      co_return;
+    } catch (const std::exception& e) {
+      log::warn("db.schema_retry", {{"attempt", attempt}, {"error", e.what()}});
+    }
+    timer.expires_after(std::chrono::seconds(std::min(attempt, 10)));
+    co_await timer.async_wait(asio::use_awaitable);
+  }
+}
+
+asio::awaitable<void> shutdown(http::Server& server, asio::io_context& ioc) {
+  log::info("shutdown.begin");
+  co_await server.shutdown();
+  ioc.stop();
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{"Neuropod API server"};
+  std::string env_file = ".env";
+  bool check_only = false;
+  bool print_version = false;
+  app.add_option("--env-file", env_file, "Optional file with KEY=VALUE lines (environment wins)");
+  app.add_flag("--check-config", check_only, "Validate the configuration and exit");
+  app.add_flag("--version", print_version, "Print the version and exit");
+  CLI11_PARSE(app, argc, argv);
+  if (print_version) {
+    std::cout << NEUROPOD_VERSION << "\n";
+    return 0;
+  }
+
+  core::Config config;
+  try {
+    config = core::Config::from_env(core::load_environment(environ, env_file));
+  } catch (const core::ConfigError& e) {
+    std::cerr << "neuropod: " << e.what() << "\n";
+    return 2;
+  }
+  if (check_only) {
+    std::cout << "configuration ok\n";
+    return 0;
+  }
+  log::init(config.log_level);
+  log::info("start", {{"version", NEUROPOD_VERSION},
+                      {"environment", core::to_string(config.env)},
+                      {"database", config.db.name},
+                      {"http_threads", config.http.threads}});
+
+  std::signal(SIGPIPE, SIG_IGN);
+  core::SystemClock clock;
+  std::unique_ptr<db::Database> database;
+  try {
+    database = std::make_unique<db::Database>(config.db);
+  } catch (const core::ConfigError& e) {
+    std::cerr << "neuropod: " << e.what() << "\n";
+    return 2;
+  }
+
+  http::Router router;
+  system::StatusRoutes status_routes(*database, clock, config.env);
+  status_routes.register_routes(router);
+
+  asio::io_context ioc(static_cast<int>(config.http.threads));
+  http::Server server(ioc, config.http, router);
+  try {
+    server.start();
+  } catch (const std::exception& e) {
+    log::error("http.listen_failed", {{"host", config.http.host}, {"port", config.http.port},
+                                      {"error", e.what()}});
+    return 1;
+  }
+  asio::co_spawn(ioc, prepare_schema(*database), asio::detached);
+
+  asio::signal_set signals(ioc, SIGINT, SIGTERM);
+  signals.async_wait([&](const boost::system::error_code& ec, int) {
+    if (!ec) {
+      asio::co_spawn(ioc, shutdown(server, ioc), asio::detached);
+    }
+  });
+
+  std::vector<std::thread> threads;
+  for (unsigned i = 1; i < config.http.threads; ++i) {
+    threads.emplace_back([&ioc] { ioc.run(); });
+  }
+  ioc.run();
+  for (auto& t : threads) {
+    t.join();
+  }
+  database->close();
+  database.reset();
+  log::info("shutdown.complete");
+  return 0;
+}

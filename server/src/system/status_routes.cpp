@@ -1,0 +1,46 @@
+#include "system/status_routes.hpp"
+
+#include <chrono>
+
+#include "core/errors.hpp"
+
+namespace neuropod::system {
+
+void StatusRoutes::register_routes(http::Router& router) {
+  router.get("/api/status", http::Access::anonymous,
+             [this](http::Request& req) { return status(req); });
+  if (env_ == core::Environment::test) {
+    router.post("/api/_echo", http::Access::anonymous, [this](http::Request& req) { return echo(req); });
+  }
+}
+
+boost::asio::awaitable<http::Response> StatusRoutes::status(http::Request&) {
+  using std::chrono::duration;
+  using std::chrono::steady_clock;
+  nlohmann::json database;
+  try {
+    const auto ms = co_await db_.run([](db::Conn& c) {
+      const auto t0 = steady_clock::now();
+      c.ping();
+      return duration<double, std::milli>(steady_clock::now() - t0).count();
+    });
+    database = {{"status", "ok"}, {"latency_ms", ms}};
+  } catch (const core::Error& e) {
+    database = {{"status", "down"}, {"error", e.what()}};
+  }
+  const auto now = clock_.now();
+  co_return http::Response::json(
+      200, {{"name", "neuropod"},
+            {"version", NEUROPOD_VERSION},
+            {"environment", core::to_string(env_)},
+            {"uptime_seconds", duration<double>(now - started_).count()},
+            {"time", core::to_iso8601(now)},
+            {"database", database},
+            {"kubernetes", {{"status", "not_configured"}}}});
+}
+
+boost::asio::awaitable<http::Response> StatusRoutes::echo(http::Request& req) {
+  co_return http::Response::json(200, {{"received", req.json_object()}});
+}
+
+}  // namespace neuropod::system

@@ -1,0 +1,29 @@
+#pragma once
+// GET /api/status, and in the test environment POST /api/_echo (exercises body parsing).
+#include <string>
+
+#include "core/config.hpp"
+#include "core/time.hpp"
+#include "db/database.hpp"
+#include "http/router.hpp"
+
+namespace neuropod::system {
+
+class StatusRoutes {
+ public:
+  StatusRoutes(db::Database& db, const core::Clock& clock, core::Environment env)
+      : db_(db), clock_(clock), env_(env), started_(clock.now()) {}
+
+  void register_routes(http::Router& router);
+
+ private:
+  boost::asio::awaitable<http::Response> status(http::Request& req);
+  boost::asio::awaitable<http::Response> echo(http::Request& req);
+
+  db::Database& db_;
+  const core::Clock& clock_;
+  core::Environment env_;
+  core::TimePoint started_;
+};
+
+}  // namespace neuropod::system

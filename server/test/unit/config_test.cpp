@@ -1,0 +1,110 @@
+#include "core/config.hpp"
+
+#include <gtest/gtest.h>
+
+using neuropod::core::Config;
+using neuropod::core::ConfigError;
+using neuropod::core::EnvMap;
+using neuropod::core::Environment;
+using neuropod::core::Micros;
+
+namespace {
+
+std::vector<std::string> problems_of(const EnvMap& env) {
+  try {
+    Config::from_env(env);
+  } catch (const ConfigError& e) {
+    return e.problems();
+  }
+  return {};
+}
+
+bool mentions(const std::vector<std::string>& problems, const std::string& key) {
+  for (const auto& p : problems) {
+    if (p.rfind(key + ":", 0) == 0) {
+      return true;
+    }
+  }
+  return false;
+}
+
+}  // namespace
+
+TEST(Config, DefaultsMatchThePlan) {
+  const auto c = Config::from_env({});
+  EXPECT_EQ(c.env, Environment::development);
+  EXPECT_EQ(c.http.port, 3000);
+  EXPECT_EQ(c.db.uri, "mongodb://127.0.0.1:27017/plataforma");
+  EXPECT_EQ(c.db.name, "plataforma");
+  EXPECT_EQ(c.initial_balance, Micros(10'000'000));
+  ASSERT_EQ(c.admin_emails.size(), 1U);
+  EXPECT_EQ(c.admin_emails[0], "lolerodiez@gmail.com");
+}
+
+TEST(Config, ReadsValues) {
+  const auto c = Config::from_env({{"NEUROPOD_ENV", "test"},
+                                   {"NEUROPOD_PORT", "0"},
+                                   {"NEUROPOD_HTTP_THREADS", "4"},
+                                   {"MONGODB_URI", "mongodb://db.example:27018/otra?replicaSet=rs0"},
+                                   {"ADMIN_EMAILS", " Root@Example.com , b@x.io ,"},
+                                   {"NEUROPOD_INITIAL_BALANCE_EUR", "2.5"},
+                                   {"NEUROPOD_HTTP_REQUEST_TIMEOUT_MS", "1500"}});
+  EXPECT_EQ(c.env, Environment::test);
+  EXPECT_EQ(c.http.port, 0);
+  EXPECT_EQ(c.http.threads, 4U);
+  EXPECT_EQ(c.db.name, "otra");
+  EXPECT_EQ(c.admin_emails, (std::vector<std::string>{"root@example.com", "b@x.io"}));
+  EXPECT_EQ(c.initial_balance, Micros(2'500'000));
+  EXPECT_EQ(c.http.request_timeout.count(), 1500);
+}
+
+TEST(Config, NamesEveryBadValueAtOnce) {
+  const auto problems = problems_of({{"NEUROPOD_ENV", "staging"},
+                                     {"NEUROPOD_PORT", "70000"},
+                                     {"NEUROPOD_HTTP_THREADS", "two"},
+                                     {"MONGODB_URI", "postgres://x"},
+                                     {"APP_ORIGIN", "localhost:5173"},
+                                     {"ADMIN_EMAILS", "not-an-email"},
+                                     {"NEUROPOD_LOG_LEVEL", "loud"},
+                                     {"NEUROPOD_INITIAL_BALANCE_EUR", "1.2345678"}});
+  EXPECT_EQ(problems.size(), 8U);
+  for (const auto* key : {"NEUROPOD_ENV", "NEUROPOD_PORT", "NEUROPOD_HTTP_THREADS", "MONGODB_URI",
+                          "APP_ORIGIN", "ADMIN_EMAILS", "NEUROPOD_LOG_LEVEL",
+                          "NEUROPOD_INITIAL_BALANCE_EUR"}) {
+    EXPECT_TRUE(mentions(problems, key)) << key;
+  }
+}
+
+TEST(Config, ErrorMessageListsProblems) {
+  try {
+    Config::from_env({{"NEUROPOD_PORT", "-1"}, {"NEUROPOD_DB_THREADS", "0"}});
+    FAIL() << "expected ConfigError";
+  } catch (const ConfigError& e) {
+    const std::string what = e.what();
+    EXPECT_NE(what.find("NEUROPOD_PORT"), std::string::npos);
+    EXPECT_NE(what.find("NEUROPOD_DB_THREADS"), std::string::npos);
+  }
+}
+
+TEST(Config, EmptyValueMeansDefault) {
+  const auto c = Config::from_env({{"NEUROPOD_PORT", ""}});
+  EXPECT_EQ(c.http.port, 3000);
+}
+
+TEST(DotEnv, ParsesCommentsQuotesAndExport) {
+  const auto env = neuropod::core::parse_dotenv(
+      "# comment\n\nexport A=1\nB = \"two words\"\nC='x=y'\n");
+  EXPECT_EQ(env.at("A"), "1");
+  EXPECT_EQ(env.at("B"), "two words");
+  EXPECT_EQ(env.at("C"), "x=y");
+}
+
+TEST(DotEnv, RejectsMalformedLineWithItsNumber) {
+  try {
+    neuropod::core::parse_dotenv("A=1\nnonsense\n");
+    FAIL();
+  } catch (const ConfigError& e) {
+    ASSERT_EQ(e.problems().size(), 1U);
+    EXPECT_NE(e.problems()[0].find("line 2"), std::string::npos);
+  }
+}
