@@ -102,8 +102,8 @@ int main(int argc, char** argv) {
   try {
     server.start();
   } catch (const std::exception& e) {
-    log::error("http.listen_failed", {{"host", config.http.host}, {"port", config.http.port},
-                                      {"error", e.what()}});
+    log::error("http.listen_failed",
+               {{"host", config.http.host}, {"port", config.http.port}, {"error", e.what()}});
     return 1;
   }
   asio::co_spawn(ioc, prepare_schema(*database), asio::detached);

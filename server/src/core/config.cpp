@@ -80,7 +80,8 @@ class Reader {
     out = static_cast<Int>(parsed);
   }
 
-  void millis(const std::string& key, std::chrono::milliseconds& out, long long min, long long max) {
+  void millis(const std::string& key, std::chrono::milliseconds& out, long long min,
+              long long max) {
     long long ms = out.count();
     integer(key, ms, min, max);
     out = std::chrono::milliseconds(ms);
@@ -146,7 +147,8 @@ Config Config::from_env(const EnvMap& env) {
     } else if (*v == "production") {
       c.env = Environment::production;
     } else {
-      r.problem("NEUROPOD_ENV", fmt::format("'{}' is not one of development, test, production", *v));
+      r.problem("NEUROPOD_ENV",
+                fmt::format("'{}' is not one of development, test, production", *v));
     }
   }
 

@@ -22,7 +22,7 @@ struct HttpConfig {
   std::string host = "127.0.0.1";
   std::uint16_t port = 3000;  // 0 = any free port (tests); the bound port is logged
   unsigned threads = 2;
-  std::size_t body_limit_bytes = 1024 * 1024;
+  std::size_t body_limit_bytes = std::size_t{1024} * 1024;
   std::chrono::milliseconds request_timeout{30'000};  // to receive one whole request
   std::chrono::milliseconds idle_timeout{60'000};     // keep-alive wait for the next request
   std::chrono::milliseconds shutdown_grace{10'000};   // in-flight requests may finish within this
@@ -31,8 +31,8 @@ struct HttpConfig {
 struct DatabaseConfig {
   std::string uri = "mongodb://127.0.0.1:27017/plataforma";
   std::string name = "plataforma";  // taken from the URI path
-  unsigned threads = 4;              // blocking driver calls run on this many worker threads
-  std::size_t max_queue = 1024;      // more waiting calls than this fail fast with 503
+  unsigned threads = 4;             // blocking driver calls run on this many worker threads
+  std::size_t max_queue = 1024;     // more waiting calls than this fail fast with 503
 };
 
 struct Config {

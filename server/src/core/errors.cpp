@@ -4,14 +4,22 @@ namespace neuropod::core {
 
 const std::vector<ErrorCode>& all_error_codes() {
   static const std::vector<ErrorCode> codes = {
-      ErrorCode::bad_request,         ErrorCode::invalid_json,
-      ErrorCode::validation_failed,   ErrorCode::unauthorized,
-      ErrorCode::forbidden,           ErrorCode::not_found,
-      ErrorCode::route_not_found,     ErrorCode::method_not_allowed,
-      ErrorCode::conflict,            ErrorCode::payload_too_large,
-      ErrorCode::unsupported_media_type, ErrorCode::request_timeout,
-      ErrorCode::too_many_requests,   ErrorCode::service_unavailable,
-      ErrorCode::database_unavailable, ErrorCode::internal,
+      ErrorCode::bad_request,
+      ErrorCode::invalid_json,
+      ErrorCode::validation_failed,
+      ErrorCode::unauthorized,
+      ErrorCode::forbidden,
+      ErrorCode::not_found,
+      ErrorCode::route_not_found,
+      ErrorCode::method_not_allowed,
+      ErrorCode::conflict,
+      ErrorCode::payload_too_large,
+      ErrorCode::unsupported_media_type,
+      ErrorCode::request_timeout,
+      ErrorCode::too_many_requests,
+      ErrorCode::service_unavailable,
+      ErrorCode::database_unavailable,
+      ErrorCode::internal,
   };
   return codes;
 }
@@ -38,8 +46,8 @@ std::string_view to_string(ErrorCode code) {
   return "internal";
 }
 
-Error::Error(ErrorCode code, std::string message, nlohmann::json details)
-    : std::runtime_error(std::move(message)), code_(code), details_(std::move(details)) {}
+Error::Error(ErrorCode code, const std::string& message, nlohmann::json details)
+    : std::runtime_error(message), code_(code), details_(std::move(details)) {}
 
 namespace {
 nlohmann::json fields_json(const std::vector<FieldError>& fields) {

@@ -36,7 +36,7 @@ std::string_view to_string(ErrorCode code);
 
 class Error : public std::runtime_error {
  public:
-  Error(ErrorCode code, std::string message, nlohmann::json details = nullptr);
+  Error(ErrorCode code, const std::string& message, nlohmann::json details = nullptr);
   ErrorCode code() const { return code_; }
   const nlohmann::json& details() const { return details_; }
 
@@ -55,7 +55,8 @@ class ValidationError : public Error {
  public:
   explicit ValidationError(std::vector<FieldError> fields);
   ValidationError(std::string field, std::string message)
-      : ValidationError(std::vector<FieldError>{FieldError{std::move(field), std::move(message)}}) {}
+      : ValidationError(std::vector<FieldError>{FieldError{std::move(field), std::move(message)}}) {
+  }
   const std::vector<FieldError>& fields() const { return fields_; }
 
  private:
@@ -64,7 +65,8 @@ class ValidationError : public Error {
 
 class NotFound : public Error {
  public:
-  explicit NotFound(std::string what) : Error(ErrorCode::not_found, std::move(what) + " not found") {}
+  explicit NotFound(std::string what)
+      : Error(ErrorCode::not_found, std::move(what) + " not found") {}
 };
 
 class Conflict : public Error {

@@ -14,7 +14,7 @@ std::string random_hex(std::size_t bytes) {
     throw std::runtime_error("RAND_bytes failed");
   }
   static constexpr std::array<char, 16> kHex = {'0', '1', '2', '3', '4', '5', '6', '7',
-                                               '8', '9', 'a', 'b', 'c', 'd', 'e', 'f'};
+                                                '8', '9', 'a', 'b', 'c', 'd', 'e', 'f'};
   std::string out;
   out.reserve(bytes * 2);
   for (unsigned char b : buf) {

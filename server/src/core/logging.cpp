@@ -47,9 +47,13 @@ std::string_view name(Level level) {
 
 }  // namespace
 
-void init(const std::string& level) { logger()->set_level(spdlog::level::from_str(level)); }
+void init(const std::string& level) {
+  logger()->set_level(spdlog::level::from_str(level));
+}
 
-bool enabled(Level level) { return logger()->should_log(to_spd(level)); }
+bool enabled(Level level) {
+  return logger()->should_log(to_spd(level));
+}
 
 void write(Level level, std::string_view msg, const nlohmann::json& fields) {
   if (!enabled(level)) {

@@ -17,7 +17,7 @@ class Micros {
   constexpr std::int64_t value() const { return value_; }
   std::string to_eur_string() const;  // "10.500000"
 
-  constexpr auto operator<=>(const Micros&) const = default;
+  constexpr auto operator<=>(const Micros&) const = default;  // NOLINT(modernize-use-nullptr)
   constexpr Micros operator+(Micros o) const { return Micros(value_ + o.value_); }
   constexpr Micros operator-(Micros o) const { return Micros(value_ - o.value_); }
 

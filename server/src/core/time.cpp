@@ -10,7 +10,9 @@ std::int64_t to_unix_millis(TimePoint t) {
   return std::chrono::duration_cast<std::chrono::milliseconds>(t.time_since_epoch()).count();
 }
 
-TimePoint from_unix_millis(std::int64_t ms) { return TimePoint(std::chrono::milliseconds(ms)); }
+TimePoint from_unix_millis(std::int64_t ms) {
+  return TimePoint(std::chrono::milliseconds(ms));
+}
 
 std::string to_iso8601(TimePoint t) {
   const std::int64_t ms = to_unix_millis(t);

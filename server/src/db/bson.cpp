@@ -1,13 +1,16 @@
 #include "db/bson.hpp"
 
 #include <stdexcept>
+#include <utility>
 
 #include <bson/bson.h>
 
 namespace neuropod::db {
 namespace {
 
-int key_len(std::string_view key) { return static_cast<int>(key.size()); }
+int key_len(std::string_view key) {
+  return static_cast<int>(key.size());
+}
 
 void check(bool ok, std::string_view what) {
   if (!ok) {
@@ -53,37 +56,33 @@ std::string Oid::to_string() const {
   return std::string(buf, 24);
 }
 
-void Doc::Deleter::operator()(_bson_t* b) const { bson_destroy(b); }
-
 Doc::Doc() : doc_(bson_new()) {}
-Doc::Doc(const Doc& other) : doc_(bson_copy(other.raw())) {}
+Doc::Doc(const Doc& other) : doc_(bson_copy(other.doc_)) {}
 Doc& Doc::operator=(const Doc& other) {
   if (this != &other) {
-    doc_.reset(bson_copy(other.raw()));
+    bson_t* copy = bson_copy(other.doc_);
+    bson_destroy(doc_);
+    doc_ = copy;
   }
   return *this;
 }
-Doc::Doc(Doc&& other) noexcept : doc_(std::move(other.doc_)) { other.doc_.reset(bson_new()); }
+Doc::Doc(Doc&& other) noexcept : doc_(std::exchange(other.doc_, bson_new())) {}
 Doc& Doc::operator=(Doc&& other) noexcept {
   if (this != &other) {
-    doc_ = std::move(other.doc_);
-    other.doc_.reset(bson_new());
+    std::swap(doc_, other.doc_);
   }
   return *this;
 }
-Doc::~Doc() = default;
+Doc::~Doc() { bson_destroy(doc_); }
 
-Doc Doc::adopt(_bson_t* raw) {
+Doc Doc::adopt(bson_t* raw) {
   Doc d;
-  d.doc_.reset(raw);
+  bson_destroy(d.doc_);
+  d.doc_ = raw;
   return d;
 }
 
-Doc Doc::copy_of(const _bson_t* raw) {
-  Doc d;
-  d.doc_.reset(bson_copy(raw));
-  return d;
-}
+Doc Doc::copy_of(const bson_t* raw) { return adopt(bson_copy(raw)); }
 
 Doc& Doc::append(std::string_view key, std::string_view value) {
   check(bson_append_utf8(raw_mut(), key.data(), key_len(key), value.data(),
@@ -114,7 +113,8 @@ Doc& Doc::append(std::string_view key, const Oid& value) {
   return *this;
 }
 Doc& Doc::append(std::string_view key, core::TimePoint value) {
-  check(bson_append_date_time(raw_mut(), key.data(), key_len(key), core::to_unix_millis(value)), key);
+  check(bson_append_date_time(raw_mut(), key.data(), key_len(key), core::to_unix_millis(value)),
+        key);
   return *this;
 }
 Doc& Doc::append(std::string_view key, const Doc& value) {
@@ -130,7 +130,9 @@ Doc& Doc::append_null(std::string_view key) {
   return *this;
 }
 
-bool Doc::has(std::string_view key) const { return find(raw(), key).has_value(); }
+bool Doc::has(std::string_view key) const {
+  return find(raw(), key).has_value();
+}
 
 std::optional<std::string> Doc::get_string(std::string_view key) const {
   auto it = find(raw(), key);

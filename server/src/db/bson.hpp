@@ -9,11 +9,10 @@
 #include <string_view>
 #include <vector>
 
+#include <bson/bson.h>
 #include <nlohmann/json.hpp>
 
 #include "core/time.hpp"
-
-struct _bson_t;  // libbson's bson_t
 
 namespace neuropod::db {
 
@@ -44,13 +43,17 @@ class Doc {
   ~Doc();
 
   // Takes ownership of a bson_t allocated with bson_new/bson_copy.
-  static Doc adopt(_bson_t* raw);
+  static Doc adopt(bson_t* raw);
   // Copies a borrowed bson_t.
-  static Doc copy_of(const _bson_t* raw);
+  static Doc copy_of(const bson_t* raw);
 
   Doc& append(std::string_view key, std::string_view value);
-  Doc& append(std::string_view key, const char* value) { return append(key, std::string_view(value)); }
-  Doc& append(std::string_view key, const std::string& value) { return append(key, std::string_view(value)); }
+  Doc& append(std::string_view key, const char* value) {
+    return append(key, std::string_view(value));
+  }
+  Doc& append(std::string_view key, const std::string& value) {
+    return append(key, std::string_view(value));
+  }
   Doc& append(std::string_view key, std::int32_t value);
   Doc& append(std::string_view key, std::int64_t value);
   Doc& append(std::string_view key, bool value);
@@ -77,14 +80,13 @@ class Doc {
   // Relaxed extended JSON, for logs, tests and diagnostics.
   nlohmann::json to_json() const;
 
-  const _bson_t* raw() const { return doc_.get(); }
-  _bson_t* raw_mut() { return doc_.get(); }
+  const bson_t* raw() const { return doc_; }
+  bson_t* raw_mut() { return doc_; }
 
  private:
-  struct Deleter {
-    void operator()(_bson_t* b) const;
-  };
-  std::unique_ptr<_bson_t, Deleter> doc_;
+  // Owned (bson_new/bson_copy), destroyed in ~Doc. A raw pointer because bson_t's alignment
+  // attribute is dropped as a template argument (std::unique_ptr<bson_t>).
+  bson_t* doc_;
 };
 
 class Array {

@@ -75,7 +75,9 @@ Collection::~Collection() {
     mongoc_collection_destroy(c_);
   }
 }
-Collection::Collection(Collection&& o) noexcept : c_(o.c_) { o.c_ = nullptr; }
+Collection::Collection(Collection&& o) noexcept : c_(o.c_) {
+  o.c_ = nullptr;
+}
 
 void Collection::insert_one(const Doc& doc) {
   bson_error_t error;
@@ -118,7 +120,8 @@ UpdateResult Collection::update_one(const Doc& filter, const Doc& update, bool u
   }
   bson_t reply;
   bson_error_t error;
-  const bool ok = mongoc_collection_update_one(c_, filter.raw(), update.raw(), opts.raw(), &reply, &error);
+  const bool ok =
+      mongoc_collection_update_one(c_, filter.raw(), update.raw(), opts.raw(), &reply, &error);
   UpdateResult r;
   if (ok) {
     r.matched = reply_count(reply, "matchedCount");
@@ -135,7 +138,8 @@ UpdateResult Collection::update_one(const Doc& filter, const Doc& update, bool u
 std::int64_t Collection::update_many(const Doc& filter, const Doc& update) {
   bson_t reply;
   bson_error_t error;
-  const bool ok = mongoc_collection_update_many(c_, filter.raw(), update.raw(), nullptr, &reply, &error);
+  const bool ok =
+      mongoc_collection_update_many(c_, filter.raw(), update.raw(), nullptr, &reply, &error);
   const auto n = ok ? reply_count(reply, "modifiedCount") : 0;
   bson_destroy(&reply);
   if (!ok) {
@@ -170,7 +174,8 @@ std::int64_t Collection::delete_many(const Doc& filter) {
 
 std::int64_t Collection::count(const Doc& filter) {
   bson_error_t error;
-  const auto n = mongoc_collection_count_documents(c_, filter.raw(), nullptr, nullptr, nullptr, &error);
+  const auto n =
+      mongoc_collection_count_documents(c_, filter.raw(), nullptr, nullptr, nullptr, &error);
   if (n < 0) {
     raise(error, "count");
   }
@@ -229,7 +234,8 @@ void Conn::ping() {
   cmd.append("ping", std::int32_t{1});
   bson_t reply;
   bson_error_t error;
-  const bool ok = mongoc_client_command_simple(client_, "admin", cmd.raw(), nullptr, &reply, &error);
+  const bool ok =
+      mongoc_client_command_simple(client_, "admin", cmd.raw(), nullptr, &reply, &error);
   bson_destroy(&reply);
   if (!ok) {
     raise(error, "ping");
@@ -298,7 +304,9 @@ Database::Database(const core::DatabaseConfig& config)
       pool_(make_pool(config), mongoc_client_pool_destroy),
       workers_(config.threads) {}
 
-Database::~Database() { close(); }
+Database::~Database() {
+  close();
+}
 
 void Database::close() {
   workers_.join();
@@ -312,6 +320,8 @@ void Database::admit() {
 }
 
 Database::Lease::Lease(Database& d) : db(d), client(mongoc_client_pool_pop(d.pool_.get())) {}
-Database::Lease::~Lease() { mongoc_client_pool_push(db.pool_.get(), client); }
+Database::Lease::~Lease() {
+  mongoc_client_pool_push(db.pool_.get(), client);
+}
 
 }  // namespace neuropod::db

@@ -2,7 +2,8 @@
 // MongoDB access through the official C driver (libmongoc 1.23). libmongoc is blocking, so every
 // call runs on a worker pool and is awaited from the coroutine:
 //
-//   auto user = co_await db.run([&](db::Conn& c) { return c.collection("User").find_one(filter); });
+//   auto user = co_await db.run([&](db::Conn& c) { return c.collection("User").find_one(filter);
+//   });
 //
 // Network threads never wait on the database. A full queue fails fast (503), it never queues
 // forever. Errors are typed: DuplicateKey (409), core::DatabaseUnavailable (503), DbError (500).
@@ -17,6 +18,8 @@
 #include <variant>
 #include <vector>
 
+#include <mongoc/mongoc.h>
+
 #include <boost/asio/async_result.hpp>
 #include <boost/asio/dispatch.hpp>
 #include <boost/asio/executor_work_guard.hpp>
@@ -28,9 +31,6 @@
 #include "core/errors.hpp"
 #include "db/bson.hpp"
 
-struct _mongoc_client_t;
-struct _mongoc_client_pool_t;
-struct _mongoc_collection_t;
 
 namespace neuropod::db {
 
@@ -42,7 +42,8 @@ class DuplicateKey : public core::Conflict {
 // Any other driver or server error. Mapped to a generic 500; the message is logged, not shown.
 class DbError : public core::Error {
  public:
-  explicit DbError(std::string message) : core::Error(core::ErrorCode::internal, std::move(message)) {}
+  explicit DbError(std::string message)
+      : core::Error(core::ErrorCode::internal, std::move(message)) {}
 };
 
 struct FindOptions {
@@ -60,7 +61,7 @@ struct UpdateResult {
 
 class Collection {
  public:
-  Collection(_mongoc_collection_t* c);
+  Collection(mongoc_collection_t* c);
   ~Collection();
   Collection(Collection&&) noexcept;
   Collection(const Collection&) = delete;
@@ -79,13 +80,13 @@ class Collection {
   void drop();
 
  private:
-  _mongoc_collection_t* c_;
+  mongoc_collection_t* c_;
 };
 
 // A client leased from the pool, valid on the worker thread that holds it.
 class Conn {
  public:
-  Conn(_mongoc_client_t* client, std::string database);
+  Conn(mongoc_client_t* client, std::string database);
   Collection collection(std::string_view name);
   // Runs a command on the database; returns the reply. Throws on failure.
   Doc command(const Doc& command);
@@ -95,7 +96,7 @@ class Conn {
   const std::string& database() const { return database_; }
 
  private:
-  _mongoc_client_t* client_;
+  mongoc_client_t* client_;
   std::string database_;
 };
 
@@ -132,7 +133,7 @@ class Database {
     Lease(const Lease&) = delete;
     Lease& operator=(const Lease&) = delete;
     Database& db;
-    _mongoc_client_t* client;
+    mongoc_client_t* client;
   };
 
   void admit();
@@ -141,7 +142,7 @@ class Database {
   std::string name_;
   std::size_t max_queue_;
   std::atomic<std::size_t> pending_{0};
-  std::unique_ptr<_mongoc_client_pool_t, void (*)(_mongoc_client_pool_t*)> pool_;
+  std::unique_ptr<mongoc_client_pool_t, void (*)(mongoc_client_pool_t*)> pool_;
   boost::asio::thread_pool workers_;
 };
 
@@ -158,28 +159,28 @@ boost::asio::awaitable<std::invoke_result_t<F&, Conn&>> Database::run(F fn) {
                                                    void(std::exception_ptr, Slot)>(
       [this, &fn](auto handler) {
         auto work = boost::asio::make_work_guard(boost::asio::get_associated_executor(handler));
-        boost::asio::post(workers_, [this, &fn, handler = std::move(handler),
-                                     work = std::move(work)]() mutable {
-          std::exception_ptr error;
-          Slot result{};
-          try {
-            Lease lease(*this);
-            Conn conn(lease.client, name_);
-            if constexpr (std::is_void_v<R>) {
-              fn(conn);
-            } else {
-              result.emplace(fn(conn));
-            }
-          } catch (...) {
-            error = std::current_exception();
-          }
-          done();
-          auto ex = boost::asio::get_associated_executor(handler);
-          boost::asio::dispatch(ex, [handler = std::move(handler), error,
-                                     result = std::move(result)]() mutable {
-            std::move(handler)(error, std::move(result));
-          });
-        });
+        boost::asio::post(
+            workers_, [this, &fn, handler = std::move(handler), work = std::move(work)]() mutable {
+              std::exception_ptr error;
+              Slot result{};
+              try {
+                Lease lease(*this);
+                Conn conn(lease.client, name_);
+                if constexpr (std::is_void_v<R>) {
+                  fn(conn);
+                } else {
+                  result.emplace(fn(conn));
+                }
+              } catch (...) {
+                error = std::current_exception();
+              }
+              done();
+              auto ex = boost::asio::get_associated_executor(handler);
+              boost::asio::dispatch(
+                  ex, [handler = std::move(handler), error, result = std::move(result)]() mutable {
+                    std::move(handler)(error, std::move(result));
+                  });
+            });
       },
       boost::asio::use_awaitable);
   if constexpr (!std::is_void_v<R>) {

@@ -34,8 +34,8 @@ const std::vector<IndexSpec>& index_specs() {
 }
 
 void ensure_schema(Conn& conn) {
-  const std::vector<std::string_view> all = {collections::kUser, collections::kSession,
-                                             collections::kLog, collections::kPod,
+  const std::vector<std::string_view> all = {collections::kUser,     collections::kSession,
+                                             collections::kLog,      collections::kPod,
                                              collections::kTemplate, collections::kTransaccion};
   auto existing = conn.collection_names();
   for (auto name : all) {

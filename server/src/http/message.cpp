@@ -78,7 +78,8 @@ const nlohmann::json& Request::json() {
                       {{"content_type", std::string(type)}});
   }
   if (body.empty()) {
-    throw core::Error(core::ErrorCode::invalid_json, "The request body is empty; a JSON value was expected");
+    throw core::Error(core::ErrorCode::invalid_json,
+                      "The request body is empty; a JSON value was expected");
   }
   try {
     json_ = nlohmann::json::parse(body);
@@ -105,7 +106,8 @@ std::optional<std::string> Request::query_param(std::string_view name) const {
     const auto eq = pair.find('=');
     auto key = percent_decode(pair.substr(0, eq), true);
     if (key == name) {
-      return eq == std::string_view::npos ? std::string() : percent_decode(pair.substr(eq + 1), true);
+      return eq == std::string_view::npos ? std::string()
+                                          : percent_decode(pair.substr(eq + 1), true);
     }
     if (amp == std::string_view::npos) {
       break;

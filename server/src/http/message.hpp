@@ -18,7 +18,9 @@ class Headers {
   std::optional<std::string_view> get(std::string_view name) const;
   // Replaces every value of `name`.
   void set(std::string name, std::string value);
-  void add(std::string name, std::string value) { items_.emplace_back(std::move(name), std::move(value)); }
+  void add(std::string name, std::string value) {
+    items_.emplace_back(std::move(name), std::move(value));
+  }
   const std::vector<std::pair<std::string, std::string>>& items() const { return items_; }
 
  private:

@@ -25,11 +25,21 @@ struct RouteInfo {
 class Router {
  public:
   void add(std::string method, std::string pattern, Access access, Handler handler);
-  void get(std::string pattern, Access access, Handler h) { add("GET", std::move(pattern), access, std::move(h)); }
-  void post(std::string pattern, Access access, Handler h) { add("POST", std::move(pattern), access, std::move(h)); }
-  void put(std::string pattern, Access access, Handler h) { add("PUT", std::move(pattern), access, std::move(h)); }
-  void patch(std::string pattern, Access access, Handler h) { add("PATCH", std::move(pattern), access, std::move(h)); }
-  void del(std::string pattern, Access access, Handler h) { add("DELETE", std::move(pattern), access, std::move(h)); }
+  void get(std::string pattern, Access access, Handler h) {
+    add("GET", std::move(pattern), access, std::move(h));
+  }
+  void post(std::string pattern, Access access, Handler h) {
+    add("POST", std::move(pattern), access, std::move(h));
+  }
+  void put(std::string pattern, Access access, Handler h) {
+    add("PUT", std::move(pattern), access, std::move(h));
+  }
+  void patch(std::string pattern, Access access, Handler h) {
+    add("PATCH", std::move(pattern), access, std::move(h));
+  }
+  void del(std::string pattern, Access access, Handler h) {
+    add("DELETE", std::move(pattern), access, std::move(h));
+  }
 
   struct Match {
     const Handler* handler;

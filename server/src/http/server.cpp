@@ -150,8 +150,8 @@ asio::awaitable<void> answer_and_close(std::shared_ptr<Connection> conn, core::E
     conn->deadline(std::chrono::seconds(2));
     std::size_t drained = 0;
     while (!ec && drained < 64U * 1024U * 1024U) {
-      drained += co_await conn->socket.async_read_some(asio::buffer(sink),
-                                                       asio::redirect_error(asio::use_awaitable, ec));
+      drained += co_await conn->socket.async_read_some(
+          asio::buffer(sink), asio::redirect_error(asio::use_awaitable, ec));
     }
   }
   log::info("http.connection_error", {{"request_id", request_id},
@@ -193,10 +193,10 @@ asio::awaitable<void> run_session(StatePtr st, std::shared_ptr<Connection> conn)
         co_await answer_and_close(conn, core::ErrorCode::request_timeout,
                                   "The request was not received in time", 11);
       } else if (ec == bhttp::error::body_limit) {
-        co_await answer_and_close(conn, core::ErrorCode::payload_too_large,
-                                  "The request body is larger than " +
-                                      std::to_string(cfg.body_limit_bytes) + " bytes",
-                                  11);
+        co_await answer_and_close(
+            conn, core::ErrorCode::payload_too_large,
+            "The request body is larger than " + std::to_string(cfg.body_limit_bytes) + " bytes",
+            11);
       } else if (ec == bhttp::error::header_limit) {
         co_await answer_and_close(conn, core::ErrorCode::bad_request,
                                   "The request headers are too large", 11);
@@ -239,8 +239,7 @@ asio::awaitable<void> run_session(StatePtr st, std::shared_ptr<Connection> conn)
     } else {
       co_await bhttp::async_write(conn->socket, out, asio::redirect_error(asio::use_awaitable, ec));
     }
-    const auto ms =
-        std::chrono::duration<double, std::milli>(Clock::now() - started).count();
+    const auto ms = std::chrono::duration<double, std::milli>(Clock::now() - started).count();
     log::info("http.request", {{"request_id", req.request_id},
                                {"method", req.method},
                                {"path", req.path},
@@ -345,6 +344,8 @@ asio::awaitable<void> Server::shutdown() {
   }
 }
 
-std::size_t Server::open_connections() const { return state_->connections.load(); }
+std::size_t Server::open_connections() const {
+  return state_->connections.load();
+}
 
 }  // namespace neuropod::http

@@ -2,6 +2,10 @@
 
 #include <chrono>
 
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/this_coro.hpp>
+#include <boost/asio/use_awaitable.hpp>
+
 #include "core/errors.hpp"
 
 namespace neuropod::system {
@@ -10,7 +14,8 @@ void StatusRoutes::register_routes(http::Router& router) {
   router.get("/api/status", http::Access::anonymous,
              [this](http::Request& req) { return status(req); });
   if (env_ == core::Environment::test) {
-    router.post("/api/_echo", http::Access::anonymous, [this](http::Request& req) { return echo(req); });
+    router.post("/api/_echo", http::Access::anonymous,
+                [this](http::Request& req) { return echo(req); });
   }
 }
 
@@ -29,18 +34,33 @@ boost::asio::awaitable<http::Response> StatusRoutes::status(http::Request&) {
     database = {{"status", "down"}, {"error", e.what()}};
   }
   const auto now = clock_.now();
-  co_return http::Response::json(
-      200, {{"name", "neuropod"},
-            {"version", NEUROPOD_VERSION},
-            {"environment", core::to_string(env_)},
-            {"uptime_seconds", duration<double>(now - started_).count()},
-            {"time", core::to_iso8601(now)},
-            {"database", database},
-            {"kubernetes", {{"status", "not_configured"}}}});
+  co_return http::Response::json(200, {{"name", "neuropod"},
+                                       {"version", NEUROPOD_VERSION},
+                                       {"environment", core::to_string(env_)},
+                                       {"uptime_seconds", duration<double>(now - started_).count()},
+                                       {"time", core::to_iso8601(now)},
+                                       {"database", database},
+                                       {"kubernetes", {{"status", "not_configured"}}}});
 }
 
+// Test-only: echoes a JSON object; `?delay_ms=N` (at most 10 s) answers late, so tests can hold a
+// request in flight (graceful shutdown).
 boost::asio::awaitable<http::Response> StatusRoutes::echo(http::Request& req) {
-  co_return http::Response::json(200, {{"received", req.json_object()}});
+  const auto& body = req.json_object();
+  if (auto delay = req.query_param("delay_ms")) {
+    int ms = 0;
+    try {
+      ms = std::stoi(*delay);
+    } catch (const std::exception&) {
+      ms = -1;
+    }
+    if (ms < 0 || ms > 10'000) {
+      throw core::ValidationError("delay_ms", "must be a whole number from 0 to 10000");
+    }
+    boost::asio::steady_timer timer(co_await boost::asio::this_coro::executor);
+    timer.expires_after(std::chrono::milliseconds(ms));
+    co_await timer.async_wait(boost::asio::use_awaitable);
+  }
+  co_return http::Response::json(200, {{"received", body}});
 }
-
 }  // namespace neuropod::system

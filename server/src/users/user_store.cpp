@@ -7,12 +7,15 @@
 
 namespace neuropod::users {
 
-std::string_view to_string(Role role) { return role == Role::admin ? "admin" : "client"; }
+std::string_view to_string(Role role) {
+  return role == Role::admin ? "admin" : "client";
+}
 
 std::string normalize_email(std::string_view email) {
   const auto b = email.find_first_not_of(" \t\r\n");
   const auto e = email.find_last_not_of(" \t\r\n");
-  std::string out = b == std::string_view::npos ? std::string() : std::string(email.substr(b, e - b + 1));
+  std::string out =
+      b == std::string_view::npos ? std::string() : std::string(email.substr(b, e - b + 1));
   std::transform(out.begin(), out.end(), out.begin(),
                  [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
   const auto at = out.find('@');

@@ -40,8 +40,12 @@ class DbEnvironment : public ::testing::Environment {
 
 }  // namespace
 
-db::Database& database() { return *g_db; }
-const core::DatabaseConfig& database_config() { return g_config; }
+db::Database& database() {
+  return *g_db;
+}
+const core::DatabaseConfig& database_config() {
+  return g_config;
+}
 
 }  // namespace neuropod::test
 

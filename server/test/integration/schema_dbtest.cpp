@@ -76,7 +76,10 @@ TEST(Database, FullQueueFailsFast) {
   boost::asio::io_context ioc;
   std::promise<void> release;
   auto gate = release.get_future().share();
-  auto first = boost::asio::co_spawn(ioc, small.run([gate](db::Conn&) { gate.wait(); return 1; }),
+  auto first = boost::asio::co_spawn(ioc, small.run([gate](db::Conn&) {
+    gate.wait();
+    return 1;
+  }),
                                      boost::asio::use_future);
   ioc.poll();  // the first call is now waiting on the only worker
   EXPECT_THROW(neuropod::test::run(small.run([](db::Conn&) { return 2; })),

@@ -32,16 +32,18 @@ TEST_F(UserStoreTest, NewClientGetsTheInitialBalance) {
 }
 
 TEST_F(UserStoreTest, AdminsStartAtZeroBecauseTheyAreNeverLimited) {
-  auto u = run(store_.create({.google_id = "g-admin", .email = "boss@example.com",
-                              .role = users::Role::admin}));
+  auto u = run(store_.create(
+      {.google_id = "g-admin", .email = "boss@example.com", .role = users::Role::admin}));
   EXPECT_EQ(u.balance, core::Micros(0));
 }
 
 TEST_F(UserStoreTest, EmailIsNormalizedAndUnique) {
   auto u = run(store_.create({.google_id = "g-2", .email = "  Bob@Example.COM "}));
   EXPECT_EQ(u.email, "bob@example.com");
-  EXPECT_THROW(run(store_.create({.google_id = "g-3", .email = "bob@example.com"})), users::EmailTaken);
-  EXPECT_THROW(run(store_.create({.google_id = "g-4", .email = "BOB@example.com"})), users::EmailTaken);
+  EXPECT_THROW(run(store_.create({.google_id = "g-3", .email = "bob@example.com"})),
+               users::EmailTaken);
+  EXPECT_THROW(run(store_.create({.google_id = "g-4", .email = "BOB@example.com"})),
+               users::EmailTaken);
   auto found = run(store_.find_by_email("BOB@EXAMPLE.com"));
   ASSERT_TRUE(found.has_value());
   EXPECT_EQ(found->id, u.id);

@@ -4,8 +4,8 @@
 
 using neuropod::core::Config;
 using neuropod::core::ConfigError;
-using neuropod::core::EnvMap;
 using neuropod::core::Environment;
+using neuropod::core::EnvMap;
 using neuropod::core::Micros;
 
 namespace {
@@ -42,13 +42,14 @@ TEST(Config, DefaultsMatchThePlan) {
 }
 
 TEST(Config, ReadsValues) {
-  const auto c = Config::from_env({{"NEUROPOD_ENV", "test"},
-                                   {"NEUROPOD_PORT", "0"},
-                                   {"NEUROPOD_HTTP_THREADS", "4"},
-                                   {"MONGODB_URI", "mongodb://db.example:27018/otra?replicaSet=rs0"},
-                                   {"ADMIN_EMAILS", " Root@Example.com , b@x.io ,"},
-                                   {"NEUROPOD_INITIAL_BALANCE_EUR", "2.5"},
-                                   {"NEUROPOD_HTTP_REQUEST_TIMEOUT_MS", "1500"}});
+  const auto c =
+      Config::from_env({{"NEUROPOD_ENV", "test"},
+                        {"NEUROPOD_PORT", "0"},
+                        {"NEUROPOD_HTTP_THREADS", "4"},
+                        {"MONGODB_URI", "mongodb://db.example:27018/otra?replicaSet=rs0"},
+                        {"ADMIN_EMAILS", " Root@Example.com , b@x.io ,"},
+                        {"NEUROPOD_INITIAL_BALANCE_EUR", "2.5"},
+                        {"NEUROPOD_HTTP_REQUEST_TIMEOUT_MS", "1500"}});
   EXPECT_EQ(c.env, Environment::test);
   EXPECT_EQ(c.http.port, 0);
   EXPECT_EQ(c.http.threads, 4U);
@@ -68,9 +69,9 @@ TEST(Config, NamesEveryBadValueAtOnce) {
                                      {"NEUROPOD_LOG_LEVEL", "loud"},
                                      {"NEUROPOD_INITIAL_BALANCE_EUR", "1.2345678"}});
   EXPECT_EQ(problems.size(), 8U);
-  for (const auto* key : {"NEUROPOD_ENV", "NEUROPOD_PORT", "NEUROPOD_HTTP_THREADS", "MONGODB_URI",
-                          "APP_ORIGIN", "ADMIN_EMAILS", "NEUROPOD_LOG_LEVEL",
-                          "NEUROPOD_INITIAL_BALANCE_EUR"}) {
+  for (const auto* key :
+       {"NEUROPOD_ENV", "NEUROPOD_PORT", "NEUROPOD_HTTP_THREADS", "MONGODB_URI", "APP_ORIGIN",
+        "ADMIN_EMAILS", "NEUROPOD_LOG_LEVEL", "NEUROPOD_INITIAL_BALANCE_EUR"}) {
     EXPECT_TRUE(mentions(problems, key)) << key;
   }
 }
@@ -92,8 +93,8 @@ TEST(Config, EmptyValueMeansDefault) {
 }
 
 TEST(DotEnv, ParsesCommentsQuotesAndExport) {
-  const auto env = neuropod::core::parse_dotenv(
-      "# comment\n\nexport A=1\nB = \"two words\"\nC='x=y'\n");
+  const auto env =
+      neuropod::core::parse_dotenv("# comment\n\nexport A=1\nB = \"two words\"\nC='x=y'\n");
   EXPECT_EQ(env.at("A"), "1");
   EXPECT_EQ(env.at("B"), "two words");
   EXPECT_EQ(env.at("C"), "x=y");

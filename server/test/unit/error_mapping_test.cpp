@@ -40,7 +40,8 @@ TEST(ErrorMapping, EveryCodeProducesTheOneShape) {
 
 TEST(ErrorMapping, ValidationErrorCarriesFields) {
   auto res = http::response_for_exception(
-      std::make_exception_ptr(core::ValidationError(std::vector<core::FieldError>{{"name", "is required"}, {"ports[0]", "bad"}})),
+      std::make_exception_ptr(core::ValidationError(
+          std::vector<core::FieldError>{{"name", "is required"}, {"ports[0]", "bad"}})),
       "r");
   EXPECT_EQ(res.status, 400U);
   const auto body = nlohmann::json::parse(res.body);

@@ -12,7 +12,8 @@ TEST(Micros, ParsesEuros) {
 }
 
 TEST(Micros, RejectsGarbage) {
-  for (const char* bad : {"", "-", "abc", "1.2.3", "1.0000001", "1e5", " 1", "99999999999999999999"}) {
+  for (const char* bad :
+       {"", "-", "abc", "1.2.3", "1.0000001", "1e5", " 1", "99999999999999999999"}) {
     EXPECT_THROW(Micros::parse_eur(bad), std::invalid_argument) << bad;
   }
 }

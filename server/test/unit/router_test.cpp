@@ -13,7 +13,9 @@ using neuropod::http::Router;
 
 namespace {
 
-boost::asio::awaitable<Response> ok(Request&) { co_return Response::no_content(); }
+boost::asio::awaitable<Response> ok(Request&) {
+  co_return Response::no_content();
+}
 
 Router make_router() {
   Router r;
