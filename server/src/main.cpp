@@ -99,6 +99,13 @@ int main(int argc, char** argv) {
 
   asio::io_context ioc(static_cast<int>(config.http.threads));
   http::Server server(ioc, config.http, router);
+  // Signals are caught before the port is announced, so a SIGTERM right after start is graceful.
+  asio::signal_set signals(ioc, SIGINT, SIGTERM);
+  signals.async_wait([&](const boost::system::error_code& ec, int) {
+    if (!ec) {
+      asio::co_spawn(ioc, shutdown(server, ioc), asio::detached);
+    }
+  });
   try {
     server.start();
   } catch (const std::exception& e) {
@@ -107,13 +114,6 @@ int main(int argc, char** argv) {
     return 1;
   }
   asio::co_spawn(ioc, prepare_schema(*database), asio::detached);
-
-  asio::signal_set signals(ioc, SIGINT, SIGTERM);
-  signals.async_wait([&](const boost::system::error_code& ec, int) {
-    if (!ec) {
-      asio::co_spawn(ioc, shutdown(server, ioc), asio::detached);
-    }
-  });
 
   std::vector<std::thread> threads;
   for (unsigned i = 1; i < config.http.threads; ++i) {

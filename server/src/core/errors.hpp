@@ -65,26 +65,25 @@ class ValidationError : public Error {
 
 class NotFound : public Error {
  public:
-  explicit NotFound(std::string what)
-      : Error(ErrorCode::not_found, std::move(what) + " not found") {}
+  explicit NotFound(const std::string& what) : Error(ErrorCode::not_found, what + " not found") {}
 };
 
 class Conflict : public Error {
  public:
-  explicit Conflict(std::string message, nlohmann::json details = nullptr)
-      : Error(ErrorCode::conflict, std::move(message), std::move(details)) {}
+  explicit Conflict(const std::string& message, nlohmann::json details = nullptr)
+      : Error(ErrorCode::conflict, message, std::move(details)) {}
 };
 
 class DatabaseUnavailable : public Error {
  public:
-  explicit DatabaseUnavailable(std::string message)
-      : Error(ErrorCode::database_unavailable, std::move(message)) {}
+  explicit DatabaseUnavailable(const std::string& message)
+      : Error(ErrorCode::database_unavailable, message) {}
 };
 
 class ServiceUnavailable : public Error {
  public:
-  explicit ServiceUnavailable(std::string message)
-      : Error(ErrorCode::service_unavailable, std::move(message)) {}
+  explicit ServiceUnavailable(const std::string& message)
+      : Error(ErrorCode::service_unavailable, message) {}
 };
 
 }  // namespace neuropod::core

@@ -73,7 +73,9 @@ Doc& Doc::operator=(Doc&& other) noexcept {
   }
   return *this;
 }
-Doc::~Doc() { bson_destroy(doc_); }
+Doc::~Doc() {
+  bson_destroy(doc_);
+}
 
 Doc Doc::adopt(bson_t* raw) {
   Doc d;
@@ -82,7 +84,9 @@ Doc Doc::adopt(bson_t* raw) {
   return d;
 }
 
-Doc Doc::copy_of(const bson_t* raw) { return adopt(bson_copy(raw)); }
+Doc Doc::copy_of(const bson_t* raw) {
+  return adopt(bson_copy(raw));
+}
 
 Doc& Doc::append(std::string_view key, std::string_view value) {
   check(bson_append_utf8(raw_mut(), key.data(), key_len(key), value.data(),

@@ -31,19 +31,17 @@
 #include "core/errors.hpp"
 #include "db/bson.hpp"
 
-
 namespace neuropod::db {
 
 class DuplicateKey : public core::Conflict {
  public:
-  explicit DuplicateKey(std::string message) : core::Conflict(std::move(message)) {}
+  explicit DuplicateKey(const std::string& message) : core::Conflict(message) {}
 };
 
 // Any other driver or server error. Mapped to a generic 500; the message is logged, not shown.
 class DbError : public core::Error {
  public:
-  explicit DbError(std::string message)
-      : core::Error(core::ErrorCode::internal, std::move(message)) {}
+  explicit DbError(const std::string& message) : core::Error(core::ErrorCode::internal, message) {}
 };
 
 struct FindOptions {

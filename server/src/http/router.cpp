@@ -45,6 +45,7 @@ void Router::add(std::string method, std::string pattern, Access access, Handler
   }
   auto shape = [](const std::vector<std::string>& segs) {
     std::vector<std::string> out;
+    out.reserve(segs.size());
     for (const auto& s : segs) {
       out.push_back(is_param(s) ? "{}" : s);
     }

@@ -146,10 +146,10 @@ asio::awaitable<void> answer_and_close(std::shared_ptr<Connection> conn, core::E
   co_await bhttp::async_write(conn->socket, msg, asio::redirect_error(asio::use_awaitable, ec));
   if (!ec) {
     conn->socket.shutdown(tcp::socket::shutdown_send, ec);
-    std::array<char, 16 * 1024> sink{};
+    std::array<char, std::size_t{16} * 1024> sink{};
     conn->deadline(std::chrono::seconds(2));
     std::size_t drained = 0;
-    while (!ec && drained < 64U * 1024U * 1024U) {
+    while (!ec && drained < std::size_t{64} * 1024 * 1024) {
       drained += co_await conn->socket.async_read_some(
           asio::buffer(sink), asio::redirect_error(asio::use_awaitable, ec));
     }
@@ -184,7 +184,7 @@ asio::awaitable<void> run_session(StatePtr st, std::shared_ptr<Connection> conn)
 
     bhttp::request_parser<bhttp::string_body> parser;
     parser.body_limit(cfg.body_limit_bytes);
-    parser.header_limit(16 * 1024);
+    parser.header_limit(std::uint32_t{16} * 1024);
     conn->deadline(cfg.request_timeout);
     co_await bhttp::async_read(conn->socket, buffer, parser,
                                asio::redirect_error(asio::use_awaitable, ec));
@@ -337,7 +337,9 @@ asio::awaitable<void> Server::shutdown() {
       c.timer.cancel();
       c.socket.close(ec);
     });
-    while (st->connections.load() > 0) {
+    // Sessions blocked in a handler (not on their socket) end when the event loop stops.
+    const auto hard_deadline = Clock::now() + std::chrono::seconds(1);
+    while (st->connections.load() > 0 && Clock::now() < hard_deadline) {
       wait.expires_after(std::chrono::milliseconds(10));
       co_await wait.async_wait(asio::use_awaitable);
     }

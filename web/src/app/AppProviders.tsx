@@ -1,0 +1,24 @@
+import { MantineProvider } from '@mantine/core';
+import { QueryClientProvider, type QueryClient } from '@tanstack/react-query';
+import type { ReactNode } from 'react';
+import { theme } from '@/app/theme';
+import { I18nProvider } from '@/i18n/I18nProvider';
+import type { Language } from '@/i18n/messages';
+
+interface Props {
+  queryClient: QueryClient;
+  /** Tests fix it; the app lets I18nProvider choose. */
+  language?: Language;
+  children: ReactNode;
+}
+
+/** Everything but the router, so that tests can wrap a memory router in the same providers. */
+export function AppProviders({ queryClient, language, children }: Props) {
+  return (
+    <MantineProvider theme={theme} defaultColorScheme="auto">
+      <QueryClientProvider client={queryClient}>
+        <I18nProvider language={language}>{children}</I18nProvider>
+      </QueryClientProvider>
+    </MantineProvider>
+  );
+}

@@ -1,0 +1,39 @@
+import type { Language } from '@/i18n/messages';
+
+const UNITS = [
+  ['day', 86_400],
+  ['hour', 3_600],
+  ['minute', 60],
+  ['second', 1],
+] as const;
+
+/** A duration as its largest unit and, if not zero, the next one: `3 days 4 hr`, `3 días 4 h`, `5 sec`. */
+export function formatDuration(totalSeconds: number, language: Language): string {
+  const seconds = Math.max(0, Math.floor(totalSeconds));
+  const format = (amount: number, unit: (typeof UNITS)[number][0]) =>
+    new Intl.NumberFormat(language, { style: 'unit', unit, unitDisplay: 'short' }).format(amount);
+
+  const first = UNITS.findIndex(([, size]) => seconds >= size);
+  if (first === -1) {
+    return format(0, 'second');
+  }
+  const [unit, size] = UNITS[first]!;
+  const parts = [format(Math.floor(seconds / size), unit)];
+  const next = UNITS[first + 1];
+  if (next !== undefined) {
+    const [nextUnit, nextSize] = next;
+    const amount = Math.floor((seconds % size) / nextSize);
+    if (amount > 0) {
+      parts.push(format(amount, nextUnit));
+    }
+  }
+  return parts.join(' ');
+}
+
+export function formatNumber(value: number, language: Language, maximumFractionDigits = 1): string {
+  return new Intl.NumberFormat(language, { maximumFractionDigits }).format(value);
+}
+
+export function formatTime(epochMs: number, language: Language): string {
+  return new Intl.DateTimeFormat(language, { timeStyle: 'medium' }).format(epochMs);
+}
