@@ -13,8 +13,9 @@ wait_http() {
   return 1
 }
 
-# start_server BIN LOGFILE [VAR=VALUE...] -> prints "PID PORT" once /api/status answers.
-# The server binds port 0 (unless NEUROPOD_PORT is given) and logs the bound port.
+# start_server BIN LOGFILE [VAR=VALUE...]: sets SERVER_PID and SERVER_PORT once /api/status
+# answers. Call it directly (not in $(...)) so the server stays our child and its exit code can be
+# checked by stop_pid. The server binds port 0 and logs the bound port.
 start_server() {
   local bin="$1" logfile="$2" pid port i
   shift 2
@@ -36,10 +37,12 @@ start_server() {
     kill "$pid" 2>/dev/null || true
     return 1
   fi
-  echo "$pid $port"
+  SERVER_PID="$pid"
+  SERVER_PORT="$port"
 }
 
-# stop_pid PID [SECONDS]: SIGTERM, wait, then SIGKILL. Returns the process's exit code if it is our child.
+# stop_pid PID [SECONDS]: SIGTERM, wait, then SIGKILL. Returns the process's exit code (it must be
+# a child of this shell), 137 when it had to be killed.
 stop_pid() {
   local pid="$1" t="${2:-15}" i
   kill -TERM "$pid" 2>/dev/null || return 0

@@ -35,6 +35,7 @@ export async function spawnServer(env: Record<string, string> = {}): Promise<Own
   const lines: string[] = [];
   const exited = new Promise<number | string>((resolve) => {
     child.on('exit', (code, signal) => resolve(code ?? signal ?? -1));
+    child.on('error', (error) => resolve(`spawn failed: ${error.message}`));
   });
   const port = await new Promise<number>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error('server did not log http.listening within 15 s')), 15_000);
