@@ -57,6 +57,20 @@ std::int64_t reply_count(const bson_t& reply, const char* key) {
   return 0;
 }
 
+// Runs a write that fills a reply, and returns the count named `key` from it.
+template <typename Op>
+std::int64_t write_count(Op op, const char* key, std::string_view what) {
+  bson_t reply;
+  bson_error_t error;
+  const bool ok = op(&reply, &error);
+  const auto n = ok ? reply_count(reply, key) : 0;
+  bson_destroy(&reply);
+  if (!ok) {
+    raise(error, what);
+  }
+  return n;
+}
+
 }  // namespace
 
 void init_driver() {
@@ -136,40 +150,27 @@ UpdateResult Collection::update_one(const Doc& filter, const Doc& update, bool u
 }
 
 std::int64_t Collection::update_many(const Doc& filter, const Doc& update) {
-  bson_t reply;
-  bson_error_t error;
-  const bool ok =
-      mongoc_collection_update_many(c_, filter.raw(), update.raw(), nullptr, &reply, &error);
-  const auto n = ok ? reply_count(reply, "modifiedCount") : 0;
-  bson_destroy(&reply);
-  if (!ok) {
-    raise(error, "update");
-  }
-  return n;
+  return write_count(
+      [&](bson_t* reply, bson_error_t* error) {
+        return mongoc_collection_update_many(c_, filter.raw(), update.raw(), nullptr, reply, error);
+      },
+      "modifiedCount", "update");
 }
 
 std::int64_t Collection::delete_one(const Doc& filter) {
-  bson_t reply;
-  bson_error_t error;
-  const bool ok = mongoc_collection_delete_one(c_, filter.raw(), nullptr, &reply, &error);
-  const auto n = ok ? reply_count(reply, "deletedCount") : 0;
-  bson_destroy(&reply);
-  if (!ok) {
-    raise(error, "delete");
-  }
-  return n;
+  return write_count(
+      [&](bson_t* reply, bson_error_t* error) {
+        return mongoc_collection_delete_one(c_, filter.raw(), nullptr, reply, error);
+      },
+      "deletedCount", "delete");
 }
 
 std::int64_t Collection::delete_many(const Doc& filter) {
-  bson_t reply;
-  bson_error_t error;
-  const bool ok = mongoc_collection_delete_many(c_, filter.raw(), nullptr, &reply, &error);
-  const auto n = ok ? reply_count(reply, "deletedCount") : 0;
-  bson_destroy(&reply);
-  if (!ok) {
-    raise(error, "delete");
-  }
-  return n;
+  return write_count(
+      [&](bson_t* reply, bson_error_t* error) {
+        return mongoc_collection_delete_many(c_, filter.raw(), nullptr, reply, error);
+      },
+      "deletedCount", "delete");
 }
 
 std::int64_t Collection::count(const Doc& filter) {

@@ -88,3 +88,29 @@ TEST(Database, FullQueueFailsFast) {
   ioc.run();
   EXPECT_EQ(first.get(), 1);
 }
+
+TEST(Collection, WritesReportTheirCounts) {
+  database().run_sync([](db::Conn& c) {
+    auto coll = c.collection("WriteCounts");
+    coll.drop();
+    for (std::int64_t i = 0; i < 3; ++i) {
+      db::Doc d;
+      d.append("n", i).append("kind", i < 2 ? "a" : "b");
+      coll.insert_one(d);
+    }
+    db::Doc kind_a;
+    kind_a.append("kind", "a");
+    db::Doc set;
+    db::Doc fields;
+    fields.append("seen", true);
+    set.append("$set", fields);
+    EXPECT_EQ(coll.update_many(kind_a, set), 2);
+    db::Doc seen;
+    seen.append("seen", true);
+    EXPECT_EQ(coll.count(seen), 2);
+    EXPECT_EQ(coll.delete_one(kind_a), 1);
+    EXPECT_EQ(coll.delete_many(db::Doc{}), 2);
+    EXPECT_EQ(coll.count(db::Doc{}), 0);
+    coll.drop();
+  });
+}
