@@ -60,18 +60,21 @@ cleanup() {
 }
 trap cleanup EXIT
 
-# Like `kubectl ... 2>&1` but succeeds only when the command fails with a Forbidden error.
-forbidden() {
-  local out
+# fails_with PATTERN WHAT command... : succeeds only when the command fails with an error
+# matching PATTERN (grep -E).
+fails_with() {
+  local pattern="$1" what="$2" out
+  shift 2
   if out="$("$@" 2>&1)"; then
     echo "       unexpectedly allowed: $*" >&2
     return 1
   fi
-  grep -q 'Forbidden\|forbidden' <<<"$out" || {
-    echo "       failed, but not with Forbidden: $out" >&2
+  grep -q -E "$pattern" <<<"$out" || {
+    echo "       failed, but not as $what: $out" >&2
     return 1
   }
 }
+forbidden() { fails_with '[Ff]orbidden' Forbidden "$@"; }
 field() { # jsonpath kind/name : prints one field of an object in the namespace (admin view)
   ka -n "$ns" get "$2" -o "jsonpath=$1" 2>/dev/null
 }
@@ -82,17 +85,7 @@ gone() { # kind/name : the object does not exist (any other error does not count
   local out
   ! out="$(ka -n "$ns" get "$1" 2>&1)" && grep -q NotFound <<<"$out"
 }
-invalid() { # command... : fails with the API server's validation error (422 Invalid)
-  local out
-  if out="$("$@" 2>&1)"; then
-    echo "       unexpectedly accepted: $*" >&2
-    return 1
-  fi
-  grep -q 'is invalid' <<<"$out" || {
-    echo "       failed, but not as invalid: $out" >&2
-    return 1
-  }
-}
+invalid() { fails_with 'is invalid' invalid "$@"; } # the API server's 422 Invalid
 ready_nodes() { ka get nodes --no-headers | grep -c ' Ready '; }
 kb_apply() { kb -n "$ns" apply -f - <<<"$1"; }
 
