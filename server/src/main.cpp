@@ -13,13 +13,12 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
+#include "app/app.hpp"
 #include "core/config.hpp"
 #include "core/logging.hpp"
 #include "db/database.hpp"
 #include "db/schema.hpp"
-#include "http/router.hpp"
 #include "http/server.hpp"
-#include "system/status_routes.hpp"
 
 extern char** environ;
 
@@ -93,12 +92,24 @@ int main(int argc, char** argv) {
     return 2;
   }
 
-  http::Router router;
-  system::StatusRoutes status_routes(*database, clock, config.env);
-  status_routes.register_routes(router);
+  if (config.auth.session_keys_are_default) {
+    log::warn("auth.default_session_key",
+              {{"hint", "set NEUROPOD_SESSION_KEYS; the built-in key is for development only"}});
+  }
+  if (config.auth.dev_login) {
+    log::warn("auth.dev_login_enabled",
+              {{"hint", "anyone can sign in as any email; set GOOGLE_CLIENT_ID for real sign-in"}});
+  }
 
   asio::io_context ioc(static_cast<int>(config.http.threads));
-  http::Server server(ioc, config.http, router);
+  std::unique_ptr<app::App> application;
+  try {
+    application = std::make_unique<app::App>(config, *database, clock, ioc.get_executor());
+  } catch (const std::invalid_argument& e) {
+    std::cerr << "neuropod: " << e.what() << "\n";
+    return 2;
+  }
+  http::Server server(ioc, config.http, application->pipeline());
   // Signals are caught before the port is announced, so a SIGTERM right after start is graceful.
   asio::signal_set signals(ioc, SIGINT, SIGTERM);
   signals.async_wait([&](const boost::system::error_code& ec, int) {
@@ -114,6 +125,7 @@ int main(int argc, char** argv) {
     return 1;
   }
   asio::co_spawn(ioc, prepare_schema(*database), asio::detached);
+  asio::co_spawn(ioc, application->run_background(), asio::detached);
 
   std::vector<std::thread> threads;
   for (unsigned i = 1; i < config.http.threads; ++i) {
@@ -123,6 +135,7 @@ int main(int argc, char** argv) {
   for (auto& t : threads) {
     t.join();
   }
+  application.reset();
   database->close();
   database.reset();
   log::info("shutdown.complete");

@@ -87,6 +87,38 @@ class Reader {
     out = std::chrono::milliseconds(ms);
   }
 
+  void boolean(const std::string& key, bool& out) {
+    auto v = raw(key);
+    if (!v) {
+      return;
+    }
+    const auto l = lower(*v);
+    if (l == "1" || l == "true" || l == "yes" || l == "on") {
+      out = true;
+    } else if (l == "0" || l == "false" || l == "no" || l == "off") {
+      out = false;
+    } else {
+      problem(key, fmt::format("'{}' is not a boolean (true/false)", *v));
+    }
+  }
+
+  // Comma-separated, trimmed, empty items dropped.
+  std::optional<std::vector<std::string>> list(const std::string& key) const {
+    auto v = raw(key);
+    if (!v) {
+      return std::nullopt;
+    }
+    std::vector<std::string> out;
+    std::stringstream ss(*v);
+    std::string item;
+    while (std::getline(ss, item, ',')) {
+      if (auto t = trim(item); !t.empty()) {
+        out.push_back(t);
+      }
+    }
+    return out;
+  }
+
   void string(const std::string& key, std::string& out) {
     if (auto v = raw(key)) {
       out = *v;
@@ -127,6 +159,129 @@ std::optional<std::string> database_from_uri(const std::string& uri, std::string
   auto path = rest.substr(slash + 1);
   path = path.substr(0, path.find('?'));
   return std::string(path);
+}
+
+bool is_origin(const std::string& o) {
+  return (o.starts_with("http://") || o.starts_with("https://")) && !o.ends_with('/') &&
+         o.find('/', o.find("://") + 3) == std::string::npos;
+}
+
+bool is_http_url(const std::string& u) {
+  return u.starts_with("http://") || u.starts_with("https://");
+}
+
+// Used only outside production when NEUROPOD_SESSION_KEYS is not set: sessions then survive
+// restarts of a development server. Production refuses to start without real keys.
+constexpr std::string_view kDevSessionSecret = "neuropod-development-only-session-key-0001";
+
+void read_auth(Reader& r, Config& c) {
+  auto& a = c.auth;
+  auto& g = a.google;
+  r.string("GOOGLE_CLIENT_ID", g.client_id);
+  r.string("GOOGLE_CLIENT_SECRET", g.client_secret);
+  r.string("GOOGLE_REDIRECT_URI", g.redirect_uri);
+  r.string("GOOGLE_AUTH_URL", g.auth_url);
+  r.string("GOOGLE_TOKEN_URL", g.token_url);
+  r.string("GOOGLE_JWKS_URL", g.jwks_url);
+  if (auto v = r.list("GOOGLE_ISSUERS")) {
+    g.issuers = *v;
+  }
+  if (g.enabled()) {
+    if (g.client_secret.empty()) {
+      r.problem("GOOGLE_CLIENT_SECRET", "is required when GOOGLE_CLIENT_ID is set");
+    }
+    if (!is_http_url(g.redirect_uri)) {
+      r.problem("GOOGLE_REDIRECT_URI",
+                "is required when GOOGLE_CLIENT_ID is set (e.g. "
+                "https://api.neuropod.online/api/auth/google/callback)");
+    }
+  }
+  for (const auto* key : {"GOOGLE_AUTH_URL", "GOOGLE_TOKEN_URL", "GOOGLE_JWKS_URL"}) {
+    if (auto v = r.raw(key); v && !is_http_url(*v)) {
+      r.problem(key, fmt::format("'{}' must be an http(s) URL", *v));
+    }
+  }
+  if (c.env == Environment::production) {
+    for (const auto* url : {&g.auth_url, &g.token_url, &g.jwks_url}) {
+      if (!url->starts_with("https://")) {
+        r.problem("GOOGLE_*_URL", fmt::format("'{}' must use https in production", *url));
+      }
+    }
+  }
+
+  a.dev_login = !g.enabled() && c.env != Environment::production;
+  r.boolean("NEUROPOD_DEV_LOGIN", a.dev_login);
+  if (c.env == Environment::production) {
+    if (a.dev_login) {
+      r.problem("NEUROPOD_DEV_LOGIN",
+                "the development sign-in cannot be enabled when NEUROPOD_ENV=production");
+    }
+    if (!g.enabled()) {
+      r.problem("GOOGLE_CLIENT_ID", "is required when NEUROPOD_ENV=production");
+    }
+  }
+
+  if (auto keys = r.list("NEUROPOD_SESSION_KEYS")) {
+    std::set<std::string> kids;
+    for (const auto& item : *keys) {
+      const auto colon = item.find(':');
+      if (colon == std::string::npos || colon == 0) {
+        r.problem("NEUROPOD_SESSION_KEYS", "each key must be written kid:secret");
+        continue;
+      }
+      auto kid = item.substr(0, colon);
+      auto secret = item.substr(colon + 1);
+      if (secret.size() < 32) {
+        r.problem("NEUROPOD_SESSION_KEYS",
+                  fmt::format("the secret of key '{}' is shorter than 32 characters", kid));
+        continue;
+      }
+      if (!kids.insert(kid).second) {
+        r.problem("NEUROPOD_SESSION_KEYS", fmt::format("key id '{}' appears twice", kid));
+        continue;
+      }
+      a.session_keys.emplace_back(std::move(kid), std::move(secret));
+    }
+  } else if (c.env == Environment::production) {
+    r.problem("NEUROPOD_SESSION_KEYS",
+              "is required when NEUROPOD_ENV=production (e.g. k1:$(openssl rand -base64 48))");
+  } else {
+    a.session_keys.emplace_back("dev", std::string(kDevSessionSecret));
+    a.session_keys_are_default = true;
+  }
+
+  long long ttl_hours = std::chrono::duration_cast<std::chrono::hours>(a.session_ttl).count();
+  r.integer("NEUROPOD_SESSION_TTL_HOURS", ttl_hours, 1, 24LL * 365);
+  a.session_ttl = std::chrono::hours(ttl_hours);
+  r.millis("NEUROPOD_SESSION_CACHE_MS", a.session_cache_ttl, 0, 60'000);
+  r.string("NEUROPOD_COOKIE_DOMAIN", a.cookie_domain);
+  a.cookie_secure = c.env == Environment::production || c.app_origin.starts_with("https://");
+  r.boolean("NEUROPOD_COOKIE_SECURE", a.cookie_secure);
+  if (c.env == Environment::production && !a.cookie_secure) {
+    r.problem("NEUROPOD_COOKIE_SECURE", "cookies must be Secure in production");
+  }
+
+  a.allowed_origins = {c.app_origin};
+  if (c.env != Environment::production && c.app_origin == "http://localhost:5173") {
+    a.allowed_origins.emplace_back("http://127.0.0.1:5173");
+  }
+  if (auto extra = r.list("NEUROPOD_EXTRA_ORIGINS")) {
+    for (const auto& o : *extra) {
+      if (!is_origin(o)) {
+        r.problem("NEUROPOD_EXTRA_ORIGINS",
+                  fmt::format("'{}' is not an origin (scheme://host[:port])", o));
+      } else {
+        a.allowed_origins.push_back(o);
+      }
+    }
+  }
+  r.boolean("NEUROPOD_TRUST_PROXY_HEADERS", a.trust_proxy_headers);
+  r.integer("NEUROPOD_RATE_GENERAL_PER_MIN", a.rate.general_per_minute, 1, 1'000'000);
+  r.integer("NEUROPOD_RATE_AUTH_PER_MIN", a.rate.auth_per_minute, 1, 1'000'000);
+  r.integer("NEUROPOD_RATE_USER_PER_MIN", a.rate.user_per_minute, 1, 1'000'000);
+
+  r.string("NEUROPOD_OUTBOUND_CA_FILE", c.outbound.ca_file);
+  r.millis("NEUROPOD_OUTBOUND_TIMEOUT_MS", c.outbound.timeout, 100, 120'000);
 }
 
 }  // namespace
@@ -185,6 +340,8 @@ Config Config::from_env(const EnvMap& env) {
     r.problem("APP_ORIGIN", fmt::format("'{}' must start with http:// or https://", c.app_origin));
   } else if (c.app_origin.ends_with('/')) {
     r.problem("APP_ORIGIN", "must not end with '/'");
+  } else if (!is_origin(c.app_origin)) {
+    r.problem("APP_ORIGIN", "must be an origin (scheme://host[:port]) without a path");
   }
 
   if (auto v = r.raw("ADMIN_EMAILS")) {
@@ -214,6 +371,8 @@ Config Config::from_env(const EnvMap& env) {
       r.problem("NEUROPOD_INITIAL_BALANCE_EUR", fmt::format("'{}': {}", *v, e.what()));
     }
   }
+
+  read_auth(r, c);
 
   if (!r.problems_.empty()) {
     throw ConfigError(std::move(r.problems_));

@@ -35,6 +35,51 @@ struct DatabaseConfig {
   std::size_t max_queue = 1024;     // more waiting calls than this fail fast with 503
 };
 
+// Google's OAuth 2.0 / OpenID Connect endpoints. They come from config so that tests can point them
+// at a local stand-in; the defaults are Google's.
+struct GoogleConfig {
+  std::string client_id;  // empty = Google sign-in disabled
+  std::string client_secret;
+  std::string redirect_uri;  // e.g. https://api.neuropod.online/api/auth/google/callback
+  std::string auth_url = "https://accounts.google.com/o/oauth2/v2/auth";
+  std::string token_url = "https://oauth2.googleapis.com/token";
+  std::string jwks_url = "https://www.googleapis.com/oauth2/v3/certs";
+  std::vector<std::string> issuers = {"https://accounts.google.com", "accounts.google.com"};
+  bool enabled() const { return !client_id.empty(); }
+};
+
+struct RateLimitConfig {
+  unsigned general_per_minute = 1200;  // every request, per client IP
+  unsigned auth_per_minute = 30;       // sign-in endpoints, per client IP
+  unsigned user_per_minute = 600;      // signed-in requests, per user
+};
+
+struct AuthConfig {
+  GoogleConfig google;
+  // Development sign-in (type an email). On by default when Google is not configured, outside
+  // production; refused in production.
+  bool dev_login = false;
+  // Session JWT keys: (kid, secret), the first one signs. NEUROPOD_SESSION_KEYS="kid:secret,...".
+  std::vector<std::pair<std::string, std::string>> session_keys;
+  bool session_keys_are_default = false;
+  std::chrono::seconds session_ttl{std::chrono::hours(24 * 30)};
+  // How long a checked session is trusted before the database is asked again (revocation delay).
+  std::chrono::milliseconds session_cache_ttl{2'000};
+  std::string cookie_name = "neuropod_session";
+  bool cookie_secure = false;  // always true in production
+  std::string cookie_domain;   // empty = host-only cookie for the API host
+  // Origins allowed for CORS and state-changing requests: APP_ORIGIN plus NEUROPOD_EXTRA_ORIGINS.
+  std::vector<std::string> allowed_origins;
+  // Use CF-Connecting-IP / X-Forwarded-For for the client IP (only behind Cloudflare Tunnel).
+  bool trust_proxy_headers = false;
+  RateLimitConfig rate;
+};
+
+struct OutboundConfig {
+  std::string ca_file;  // extra CA bundle for outbound HTTPS (NEUROPOD_OUTBOUND_CA_FILE)
+  std::chrono::milliseconds timeout{10'000};
+};
+
 struct Config {
   Environment env = Environment::development;
   std::string log_level = "info";
@@ -43,6 +88,8 @@ struct Config {
   std::string app_origin = "http://localhost:5173";
   std::vector<std::string> admin_emails = {"lolerodiez@gmail.com"};
   Micros initial_balance = Micros::from_eur(10);
+  AuthConfig auth;
+  OutboundConfig outbound;
 
   // Throws ConfigError listing every problem found.
   static Config from_env(const EnvMap& env);

@@ -8,7 +8,10 @@ const std::vector<ErrorCode>& all_error_codes() {
       ErrorCode::invalid_json,
       ErrorCode::validation_failed,
       ErrorCode::unauthorized,
+      ErrorCode::sign_in_failed,
       ErrorCode::forbidden,
+      ErrorCode::account_blocked,
+      ErrorCode::csrf_rejected,
       ErrorCode::not_found,
       ErrorCode::route_not_found,
       ErrorCode::method_not_allowed,
@@ -30,7 +33,10 @@ std::string_view to_string(ErrorCode code) {
     case ErrorCode::invalid_json: return "invalid_json";
     case ErrorCode::validation_failed: return "validation_failed";
     case ErrorCode::unauthorized: return "unauthorized";
+    case ErrorCode::sign_in_failed: return "sign_in_failed";
     case ErrorCode::forbidden: return "forbidden";
+    case ErrorCode::account_blocked: return "account_blocked";
+    case ErrorCode::csrf_rejected: return "csrf_rejected";
     case ErrorCode::not_found: return "not_found";
     case ErrorCode::route_not_found: return "route_not_found";
     case ErrorCode::method_not_allowed: return "method_not_allowed";

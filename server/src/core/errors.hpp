@@ -16,7 +16,10 @@ enum class ErrorCode : std::uint8_t {
   invalid_json,
   validation_failed,
   unauthorized,
+  sign_in_failed,
   forbidden,
+  account_blocked,
+  csrf_rejected,
   not_found,
   route_not_found,
   method_not_allowed,
@@ -72,6 +75,27 @@ class Conflict : public Error {
  public:
   explicit Conflict(const std::string& message, nlohmann::json details = nullptr)
       : Error(ErrorCode::conflict, message, std::move(details)) {}
+};
+
+// 401: no valid session. `reason` says why (missing, invalid, expired, revoked).
+class Unauthorized : public Error {
+ public:
+  explicit Unauthorized(const std::string& reason,
+                        const std::string& message = "You need to sign in")
+      : Error(ErrorCode::unauthorized, message, {{"reason", reason}}) {}
+};
+
+class Forbidden : public Error {
+ public:
+  explicit Forbidden(const std::string& message) : Error(ErrorCode::forbidden, message) {}
+};
+
+// 429 with Retry-After.
+class TooManyRequests : public Error {
+ public:
+  explicit TooManyRequests(long long retry_after_seconds)
+      : Error(ErrorCode::too_many_requests, "Too many requests, try again later",
+              {{"retry_after_s", retry_after_seconds}}) {}
 };
 
 class DatabaseUnavailable : public Error {

@@ -88,6 +88,20 @@ Doc Doc::copy_of(const bson_t* raw) {
   return adopt(bson_copy(raw));
 }
 
+Doc Doc::from_json(const nlohmann::json& object) {
+  if (!object.is_object()) {
+    throw std::invalid_argument("Doc::from_json needs a JSON object");
+  }
+  const auto text = object.dump();
+  bson_error_t error;
+  bson_t* raw = bson_new_from_json(reinterpret_cast<const std::uint8_t*>(text.data()),
+                                   static_cast<ssize_t>(text.size()), &error);
+  if (raw == nullptr) {
+    throw std::invalid_argument(std::string("not representable as BSON: ") + error.message);
+  }
+  return adopt(raw);
+}
+
 Doc& Doc::append(std::string_view key, std::string_view value) {
   check(bson_append_utf8(raw_mut(), key.data(), key_len(key), value.data(),
                          static_cast<int>(value.size())),

@@ -46,6 +46,8 @@ class Doc {
   static Doc adopt(bson_t* raw);
   // Copies a borrowed bson_t.
   static Doc copy_of(const bson_t* raw);
+  // From server-built JSON (audit details). Never pass request JSON: "$" keys become BSON types.
+  static Doc from_json(const nlohmann::json& object);
 
   Doc& append(std::string_view key, std::string_view value);
   Doc& append(std::string_view key, const char* value) {

@@ -11,7 +11,10 @@ unsigned status_for(core::ErrorCode code) {
     case ErrorCode::invalid_json: return 400;
     case ErrorCode::validation_failed: return 400;
     case ErrorCode::unauthorized: return 401;
+    case ErrorCode::sign_in_failed: return 401;
     case ErrorCode::forbidden: return 403;
+    case ErrorCode::account_blocked: return 403;
+    case ErrorCode::csrf_rejected: return 403;
     case ErrorCode::not_found: return 404;
     case ErrorCode::route_not_found: return 404;
     case ErrorCode::method_not_allowed: return 405;
@@ -46,6 +49,9 @@ Response error_response(core::ErrorCode code, const std::string& message,
       allow += m.get<std::string>();
     }
     res.headers.set("Allow", allow);
+  }
+  if (code == core::ErrorCode::too_many_requests && details.contains("retry_after_s")) {
+    res.headers.set("Retry-After", details["retry_after_s"].dump());
   }
   return res;
 }

@@ -117,6 +117,67 @@ std::optional<std::string> Request::query_param(std::string_view name) const {
   return std::nullopt;
 }
 
+std::optional<std::string> Request::cookie(std::string_view name) const {
+  for (const auto& [k, v] : headers.items()) {
+    if (k.size() != 6 || !std::equal(k.begin(), k.end(), "cookie", [](char a, char b) {
+          return std::tolower(static_cast<unsigned char>(a)) == b;
+        })) {
+      continue;
+    }
+    std::string_view rest(v);
+    while (!rest.empty()) {
+      const auto semi = rest.find(';');
+      auto pair = rest.substr(0, semi);
+      while (!pair.empty() && pair.front() == ' ') {
+        pair.remove_prefix(1);
+      }
+      const auto eq = pair.find('=');
+      if (eq != std::string_view::npos && pair.substr(0, eq) == name) {
+        auto value = pair.substr(eq + 1);
+        while (!value.empty() && value.back() == ' ') {
+          value.remove_suffix(1);
+        }
+        if (value.size() >= 2 && value.front() == '"' && value.back() == '"') {
+          value = value.substr(1, value.size() - 2);
+        }
+        return std::string(value);
+      }
+      if (semi == std::string_view::npos) {
+        break;
+      }
+      rest.remove_prefix(semi + 1);
+    }
+  }
+  return std::nullopt;
+}
+
+const Principal& Request::caller() const {
+  if (!principal) {
+    throw core::Unauthorized("missing");
+  }
+  return *principal;
+}
+
+std::string set_cookie_value(const CookieSpec& c) {
+  std::string out = c.name + "=" + c.value + "; Path=" + c.path;
+  if (!c.domain.empty()) {
+    out += "; Domain=" + c.domain;
+  }
+  if (c.max_age) {
+    out += "; Max-Age=" + std::to_string(c.max_age->count());
+  }
+  if (c.http_only) {
+    out += "; HttpOnly";
+  }
+  if (c.secure) {
+    out += "; Secure";
+  }
+  if (!c.same_site.empty()) {
+    out += "; SameSite=" + c.same_site;
+  }
+  return out;
+}
+
 Response Response::json(unsigned status, const nlohmann::json& body) {
   Response r;
   r.status = status;

@@ -51,12 +51,12 @@ struct Connection {
 }  // namespace
 
 struct Server::State {
-  State(asio::io_context& ioc_, const core::HttpConfig& cfg, const Router& r)
-      : ioc(ioc_), config(cfg), router(r), acceptor(asio::make_strand(ioc_)) {}
+  State(asio::io_context& ioc_, const core::HttpConfig& cfg, const Pipeline& p)
+      : ioc(ioc_), config(cfg), pipeline(p), acceptor(asio::make_strand(ioc_)) {}
 
   asio::io_context& ioc;
   core::HttpConfig config;
-  const Router& router;
+  const Pipeline& pipeline;
   tcp::acceptor acceptor;
   std::atomic<bool> stopping{false};
   std::atomic<std::size_t> connections{0};
@@ -108,20 +108,6 @@ bhttp::response<bhttp::string_body> to_beast(Response res, unsigned version, boo
     out.prepare_payload();
   }
   return out;
-}
-
-// Routes one request and never throws: every failure becomes the one error shape.
-asio::awaitable<Response> dispatch(const Router& router, Request& req) {
-  std::exception_ptr failure;
-  try {
-    auto match = router.match(req.method, req.path);
-    req.params = std::move(match.params);
-    Response res = co_await (*match.handler)(req);
-    co_return res;
-  } catch (...) {
-    failure = std::current_exception();
-  }
-  co_return response_for_exception(failure, req.request_id);
 }
 
 void finish_headers(Response& res, const std::string& request_id) {
@@ -223,7 +209,7 @@ asio::awaitable<void> run_session(StatePtr st, std::shared_ptr<Connection> conn)
     req.request_id = core::request_id_or_new(req.headers.get("x-request-id").value_or(""));
 
     conn->timer.cancel();  // handlers bound their own awaits
-    Response res = co_await dispatch(st->router, req);
+    Response res = co_await st->pipeline.handle(req);
     finish_headers(res, req.request_id);
 
     const bool keep_alive = in.keep_alive() && !st->stopping;
@@ -291,8 +277,8 @@ asio::awaitable<void> accept_loop(StatePtr st) {
 
 }  // namespace
 
-Server::Server(asio::io_context& ioc, const core::HttpConfig& config, const Router& router)
-    : state_(std::make_shared<State>(ioc, config, router)) {}
+Server::Server(asio::io_context& ioc, const core::HttpConfig& config, const Pipeline& pipeline)
+    : state_(std::make_shared<State>(ioc, config, pipeline)) {}
 
 Server::~Server() = default;
 

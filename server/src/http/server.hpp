@@ -11,13 +11,13 @@
 #include <boost/asio/io_context.hpp>
 
 #include "core/config.hpp"
-#include "http/router.hpp"
+#include "http/pipeline.hpp"
 
 namespace neuropod::http {
 
 class Server {
  public:
-  Server(boost::asio::io_context& ioc, const core::HttpConfig& config, const Router& router);
+  Server(boost::asio::io_context& ioc, const core::HttpConfig& config, const Pipeline& pipeline);
   ~Server();
   Server(const Server&) = delete;
   Server& operator=(const Server&) = delete;

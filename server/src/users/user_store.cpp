@@ -95,4 +95,73 @@ boost::asio::awaitable<std::optional<User>> UserStore::find_by_email(std::string
   co_return from_doc(*doc);
 }
 
+boost::asio::awaitable<std::optional<User>> UserStore::find_by_google_id(std::string google_id) {
+  db::Doc filter;
+  filter.append("google_id", google_id);
+  auto doc = co_await db_.run(
+      [&filter](db::Conn& c) { return c.collection(db::collections::kUser).find_one(filter); });
+  if (!doc) {
+    co_return std::nullopt;
+  }
+  co_return from_doc(*doc);
+}
+
+boost::asio::awaitable<std::optional<User>> UserStore::update_profile(db::Oid id,
+                                                                      ProfileUpdate update) {
+  db::Doc filter;
+  filter.append("_id", id);
+  db::Doc set;
+  set.append("google_id", update.google_id)
+      .append("email", normalize_email(update.email))
+      .append("name", update.name)
+      .append("avatar_url", update.avatar_url)
+      .append("updated_at", clock_.now());
+  if (update.promote_to_admin) {
+    set.append("role", to_string(Role::admin));
+  }
+  db::Doc change;
+  change.append("$set", set);
+  try {
+    const auto result = co_await db_.run([&filter, &change](db::Conn& c) {
+      return c.collection(db::collections::kUser).update_one(filter, change);
+    });
+    if (result.matched == 0) {
+      co_return std::nullopt;
+    }
+  } catch (const db::DuplicateKey&) {
+    throw EmailTaken(update.email);
+  }
+  co_return co_await find_by_id(id);
+}
+
+boost::asio::awaitable<bool> UserStore::set_blocked(db::Oid id, bool blocked) {
+  db::Doc filter;
+  filter.append("_id", id);
+  db::Doc set;
+  set.append("blocked", blocked).append("updated_at", clock_.now());
+  db::Doc change;
+  change.append("$set", set);
+  const auto result = co_await db_.run([&filter, &change](db::Conn& c) {
+    return c.collection(db::collections::kUser).update_one(filter, change);
+  });
+  co_return result.matched > 0;
+}
+
+nlohmann::json to_json(const User& u) {
+  nlohmann::json j = {{"id", u.id.to_string()},
+                      {"email", u.email},
+                      {"name", u.name},
+                      {"avatar_url", u.avatar_url},
+                      {"role", to_string(u.role)},
+                      {"blocked", u.blocked},
+                      {"unlimited", u.role == Role::admin},
+                      {"created_at", core::to_iso8601(u.created_at)}};
+  if (u.role == Role::admin) {
+    j["balance_micros"] = nullptr;  // never limited by balance (the UI shows infinity)
+  } else {
+    j["balance_micros"] = u.balance.value();
+  }
+  return j;
+}
+
 }  // namespace neuropod::users

@@ -4,6 +4,8 @@
 #include <optional>
 #include <string>
 
+#include <nlohmann/json.hpp>
+
 #include <boost/asio/awaitable.hpp>
 
 #include "core/money.hpp"
@@ -55,6 +57,20 @@ class UserStore {
   boost::asio::awaitable<User> create(NewUser user);
   boost::asio::awaitable<std::optional<User>> find_by_id(db::Oid id);
   boost::asio::awaitable<std::optional<User>> find_by_email(std::string email);
+  boost::asio::awaitable<std::optional<User>> find_by_google_id(std::string google_id);
+
+  // Sign-in keeps the Google id, email, name and avatar up to date, and may promote to admin.
+  struct ProfileUpdate {
+    std::string google_id;
+    std::string email;
+    std::string name;
+    std::string avatar_url;
+    bool promote_to_admin = false;
+  };
+  // Returns the updated user, or nullopt when it no longer exists.
+  boost::asio::awaitable<std::optional<User>> update_profile(db::Oid id, ProfileUpdate update);
+  // Returns false when the user does not exist.
+  boost::asio::awaitable<bool> set_blocked(db::Oid id, bool blocked);
 
   static User from_doc(const db::Doc& doc);
 
@@ -63,5 +79,8 @@ class UserStore {
   const core::Clock& clock_;
   core::Micros initial_balance_;
 };
+
+// The public view of a user (REST and WebSocket payloads).
+nlohmann::json to_json(const User& u);
 
 }  // namespace neuropod::users

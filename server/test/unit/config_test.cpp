@@ -109,3 +109,76 @@ TEST(DotEnv, RejectsMalformedLineWithItsNumber) {
     EXPECT_NE(e.problems()[0].find("line 2"), std::string::npos);
   }
 }
+
+namespace {
+const neuropod::core::EnvMap kProductionOk = {
+    {"NEUROPOD_ENV", "production"},
+    {"APP_ORIGIN", "https://app.neuropod.online"},
+    {"GOOGLE_CLIENT_ID", "x.apps.googleusercontent.com"},
+    {"GOOGLE_CLIENT_SECRET", "secret"},
+    {"GOOGLE_REDIRECT_URI", "https://api.neuropod.online/api/auth/google/callback"},
+    {"NEUROPOD_SESSION_KEYS",
+     "k2:0123456789abcdef0123456789abcdef,k1:abcdefabcdefabcdefabcdefabcdefab"}};
+}  // namespace
+
+TEST(AuthConfig, DevelopmentDefaultsToTheDevSignInAndABuiltInKey) {
+  const auto c = Config::from_env({});
+  EXPECT_FALSE(c.auth.google.enabled());
+  EXPECT_TRUE(c.auth.dev_login);
+  EXPECT_TRUE(c.auth.session_keys_are_default);
+  EXPECT_FALSE(c.auth.cookie_secure);
+  EXPECT_EQ(c.auth.allowed_origins,
+            (std::vector<std::string>{"http://localhost:5173", "http://127.0.0.1:5173"}));
+}
+
+TEST(AuthConfig, ProductionIsValidWithGoogleAndKeys) {
+  const auto c = Config::from_env(kProductionOk);
+  EXPECT_TRUE(c.auth.google.enabled());
+  EXPECT_FALSE(c.auth.dev_login);
+  EXPECT_TRUE(c.auth.cookie_secure);
+  ASSERT_EQ(c.auth.session_keys.size(), 2U);
+  EXPECT_EQ(c.auth.session_keys[0].first, "k2") << "the first key signs";
+  EXPECT_EQ(c.auth.allowed_origins, (std::vector<std::string>{"https://app.neuropod.online"}));
+}
+
+TEST(AuthConfig, ProductionRefusesTheDevSignInAndMissingSecrets) {
+  auto env = kProductionOk;
+  env["NEUROPOD_DEV_LOGIN"] = "true";
+  EXPECT_TRUE(mentions(problems_of(env), "NEUROPOD_DEV_LOGIN"));
+  env = kProductionOk;
+  env.erase("GOOGLE_CLIENT_ID");
+  EXPECT_TRUE(mentions(problems_of(env), "GOOGLE_CLIENT_ID"));
+  env = kProductionOk;
+  env.erase("NEUROPOD_SESSION_KEYS");
+  EXPECT_TRUE(mentions(problems_of(env), "NEUROPOD_SESSION_KEYS"));
+  env = kProductionOk;
+  env["NEUROPOD_COOKIE_SECURE"] = "false";
+  EXPECT_TRUE(mentions(problems_of(env), "NEUROPOD_COOKIE_SECURE"));
+  env = kProductionOk;
+  env["GOOGLE_TOKEN_URL"] = "http://insecure.example/token";
+  EXPECT_TRUE(mentions(problems_of(env), "GOOGLE_*_URL"));
+}
+
+TEST(AuthConfig, RejectsWeakOrMalformedKeysAndIncompleteGoogleConfig) {
+  EXPECT_TRUE(
+      mentions(problems_of({{"NEUROPOD_SESSION_KEYS", "k1:short"}}), "NEUROPOD_SESSION_KEYS"));
+  EXPECT_TRUE(mentions(problems_of({{"NEUROPOD_SESSION_KEYS", "nokid"}}), "NEUROPOD_SESSION_KEYS"));
+  EXPECT_TRUE(mentions(problems_of({{"NEUROPOD_SESSION_KEYS",
+                                     "a:" + std::string(32, 'x') + ",a:" + std::string(32, 'y')}}),
+                       "NEUROPOD_SESSION_KEYS"));
+  const auto p = problems_of({{"GOOGLE_CLIENT_ID", "x"}});
+  EXPECT_TRUE(mentions(p, "GOOGLE_CLIENT_SECRET"));
+  EXPECT_TRUE(mentions(p, "GOOGLE_REDIRECT_URI"));
+  EXPECT_TRUE(mentions(problems_of({{"NEUROPOD_EXTRA_ORIGINS", "https://a.example/path"}}),
+                       "NEUROPOD_EXTRA_ORIGINS"));
+  EXPECT_TRUE(mentions(problems_of({{"NEUROPOD_DEV_LOGIN", "maybe"}}), "NEUROPOD_DEV_LOGIN"));
+}
+
+TEST(AuthConfig, GoogleDisablesTheDevSignInUnlessAskedFor) {
+  neuropod::core::EnvMap env = {{"GOOGLE_CLIENT_ID", "x"},
+                                {"GOOGLE_CLIENT_SECRET", "s"},
+                                {"GOOGLE_REDIRECT_URI", "http://localhost:3000/cb"}};
+  EXPECT_FALSE(Config::from_env(env).auth.dev_login);
+  env["NEUROPOD_DEV_LOGIN"] = "true";
+  EXPECT_TRUE(Config::from_env(env).auth.dev_login);
+}

@@ -78,3 +78,31 @@ TEST(RequestId, EchoesSafeClientIdsOnly) {
   EXPECT_EQ(neuropod::core::request_id_or_new(std::string(65, 'a')).size(), 16U);
   EXPECT_NE(neuropod::core::request_id_or_new(""), neuropod::core::request_id_or_new(""));
 }
+
+TEST(Cookies, FindsANamedCookieAmongSeveralHeaders) {
+  neuropod::http::Request req;
+  req.headers.add("Cookie", "a=1; neuropod_session=abc.def.ghi; b=2");
+  req.headers.add("cookie", "c=\"quoted\"");
+  EXPECT_EQ(req.cookie("neuropod_session"), "abc.def.ghi");
+  EXPECT_EQ(req.cookie("b"), "2");
+  EXPECT_EQ(req.cookie("c"), "quoted");
+  EXPECT_FALSE(req.cookie("session").has_value()) << "no prefix matches";
+  EXPECT_FALSE(req.cookie("missing").has_value());
+}
+
+TEST(Cookies, SetCookieCarriesEveryFlag) {
+  neuropod::http::CookieSpec c{.name = "s",
+                               .value = "v",
+                               .path = "/",
+                               .domain = "neuropod.online",
+                               .max_age = std::chrono::seconds(60),
+                               .http_only = true,
+                               .secure = true,
+                               .same_site = "Lax"};
+  EXPECT_EQ(neuropod::http::set_cookie_value(c),
+            "s=v; Path=/; Domain=neuropod.online; Max-Age=60; HttpOnly; Secure; SameSite=Lax");
+  c.domain.clear();
+  c.secure = false;
+  c.max_age = std::chrono::seconds(0);
+  EXPECT_EQ(neuropod::http::set_cookie_value(c), "s=v; Path=/; Max-Age=0; HttpOnly; SameSite=Lax");
+}

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { apiAddress } from './helpers/env';
+import { apiAddress, CSRF_HEADERS } from './helpers/env';
 import { call, expectError, fromRaw } from './helpers/http';
 import { rawExchange } from './helpers/rawHttp';
 import { validateAgainst } from './helpers/schema';
@@ -9,7 +9,7 @@ import { validateAgainst } from './helpers/schema';
 const ECHO = '/api/_echo';
 
 function postEcho(body: string, contentType = 'application/json') {
-  return call(ECHO, { method: 'POST', headers: { 'content-type': contentType }, body });
+  return call(ECHO, { method: 'POST', headers: { ...CSRF_HEADERS, 'content-type': contentType }, body });
 }
 
 describe('request bodies (POST /api/_echo)', () => {

@@ -1,5 +1,6 @@
 import { connect } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
+import { CSRF_HEADERS } from './helpers/env';
 import { spawnServer, type OwnServer } from './helpers/spawnServer';
 
 let server: OwnServer | undefined;
@@ -28,7 +29,7 @@ describe('graceful shutdown', () => {
     server = await spawnServer({ NEUROPOD_SHUTDOWN_GRACE_MS: '10000' });
     const inFlight = fetch(server.url('/api/_echo?delay_ms=1500'), {
       method: 'POST',
-      headers: { 'content-type': 'application/json' },
+      headers: { ...CSRF_HEADERS, 'content-type': 'application/json' },
       body: JSON.stringify({ keep: 'me' }),
     });
     await new Promise((r) => setTimeout(r, 300)); // the request is now waiting in its handler
@@ -67,7 +68,7 @@ describe('graceful shutdown', () => {
     server = await spawnServer({ NEUROPOD_SHUTDOWN_GRACE_MS: '300' });
     const slow = fetch(server.url('/api/_echo?delay_ms=5000'), {
       method: 'POST',
-      headers: { 'content-type': 'application/json' },
+      headers: { ...CSRF_HEADERS, 'content-type': 'application/json' },
       body: '{}',
     }).then(
       (r) => r.status,

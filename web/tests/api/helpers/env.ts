@@ -35,3 +35,12 @@ export function requestTimeoutMs(): number {
   const value = Number(process.env.NEUROPOD_HTTP_REQUEST_TIMEOUT_MS);
   return Number.isFinite(value) && value > 0 ? value : 1_000;
 }
+
+/** The app origin the server under test allows (its APP_ORIGIN; the server's default). */
+export const APP_ORIGIN = process.env.NEUROPOD_TEST_APP_ORIGIN ?? 'http://localhost:5173';
+
+/** What the web app sends with every state-changing request (the server's CSRF check). */
+export const CSRF_HEADERS: Readonly<Record<string, string>> = {
+  origin: APP_ORIGIN,
+  'x-requested-with': 'neuropod',
+};

@@ -1,0 +1,41 @@
+#pragma once
+// The application assembled: stores, services, routes and middlewares, in dependency order.
+// main.cpp and the in-process tests build the same App, so tests see every route.
+#include <memory>
+
+#include <boost/asio/any_io_executor.hpp>
+#include <boost/asio/awaitable.hpp>
+
+#include "core/config.hpp"
+#include "core/time.hpp"
+#include "db/database.hpp"
+#include "http/pipeline.hpp"
+
+namespace neuropod::auth {
+class AuthService;
+}
+
+namespace neuropod::app {
+
+class App {
+ public:
+  App(const core::Config& config, db::Database& db, const core::Clock& clock,
+      const boost::asio::any_io_executor& executor);
+  ~App();
+  App(const App&) = delete;
+  App& operator=(const App&) = delete;
+
+  const http::Pipeline& pipeline() const;
+  const http::Router& router() const;
+  auth::AuthService& auth();
+
+  // Background loops (expired session purge). Runs until the executor stops.
+  boost::asio::awaitable<void> run_background();
+
+  struct Parts;
+
+ private:
+  std::unique_ptr<Parts> parts_;
+};
+
+}  // namespace neuropod::app

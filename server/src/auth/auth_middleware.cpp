@@ -1,0 +1,60 @@
+#include "auth/auth_middleware.hpp"
+
+#include <algorithm>
+
+#include "core/errors.hpp"
+
+namespace neuropod::auth {
+
+namespace {
+
+bool is_safe_method(std::string_view m) {
+  return m == "GET" || m == "HEAD" || m == "OPTIONS";
+}
+
+}  // namespace
+
+void AuthMiddleware::check_csrf(const http::Request& req) const {
+  if (is_safe_method(req.method)) {
+    return;
+  }
+  auto origin = req.headers.get("origin");
+  if (!origin) {
+    throw core::Error(core::ErrorCode::csrf_rejected,
+                      "State-changing requests must carry an Origin header",
+                      {{"reason", "missing_origin"}});
+  }
+  if (std::find(allowed_origins_.begin(), allowed_origins_.end(), *origin) ==
+      allowed_origins_.end()) {
+    throw core::Error(core::ErrorCode::csrf_rejected, "Requests from this origin are not allowed",
+                      {{"reason", "origin_not_allowed"}});
+  }
+  if (req.headers.get(kCsrfHeader) != kCsrfHeaderValue) {
+    throw core::Error(core::ErrorCode::csrf_rejected,
+                      "State-changing requests must send X-Requested-With: neuropod",
+                      {{"reason", "missing_header"}});
+  }
+}
+
+boost::asio::awaitable<void> AuthMiddleware::before_handler(http::Request& req,
+                                                            const http::RouteInfo& route) {
+  check_csrf(req);
+  if (route.access == http::Access::anonymous) {
+    if (route.pattern.starts_with("/api/auth/")) {
+      if (auto wait = sign_in_limit_.acquire("ip:" + req.remote_ip)) {
+        throw core::TooManyRequests(wait->count());
+      }
+    }
+    co_return;
+  }
+  auto token = req.cookie(auth_.cookie_name());
+  req.principal = co_await auth_.authenticate(token.value_or(""), req.remote_ip);
+  if (route.access == http::Access::admin && !req.principal->admin) {
+    throw core::Forbidden("This needs an administrator");
+  }
+  if (auto wait = user_limit_.acquire("user:" + req.principal->user_id)) {
+    throw core::TooManyRequests(wait->count());
+  }
+}
+
+}  // namespace neuropod::auth

@@ -1,0 +1,90 @@
+#pragma once
+// Sign-in, sessions and who is calling. The one place that issues and checks session tokens:
+//   - sign_in: finds or creates the User for a verified identity, refuses blocked users, creates
+//     a Session document and returns the signed JWT (HS256, kid in the header) that carries it;
+//   - authenticate: JWT -> session document -> user, on every request (cached for a couple of
+//     seconds, so a revocation or a block bites within that time, and at once on this instance).
+#include <chrono>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include <boost/asio/awaitable.hpp>
+
+#include "audit/audit_log.hpp"
+#include "auth/session_store.hpp"
+#include "core/config.hpp"
+#include "core/rate_limiter.hpp"
+#include "crypto/jwt.hpp"
+#include "http/message.hpp"
+#include "users/user_store.hpp"
+
+namespace neuropod::auth {
+
+struct Identity {
+  std::string google_id;  // empty for the development sign-in
+  std::string email;
+  std::string name;
+  std::string avatar_url;
+  std::string method;  // "google" | "dev"
+};
+
+struct SignedIn {
+  users::User user;
+  Session session;
+  std::string token;
+};
+
+class AuthService {
+ public:
+  AuthService(const core::Config& config, db::Database& db, const core::Clock& clock,
+              users::UserStore& users, SessionStore& sessions, audit::AuditLog& audit);
+  ~AuthService();
+  AuthService(const AuthService&) = delete;
+  AuthService& operator=(const AuthService&) = delete;
+
+  // Throws core::Error account_blocked (audited) or TooManyRequests (per email, at the sign-in
+  // rate limit).
+  boost::asio::awaitable<SignedIn> sign_in(Identity identity, audit::Actor actor);
+  // Records a refused sign-in in the audit log (reason: machine-readable).
+  boost::asio::awaitable<void> record_failure(std::string reason, std::string email,
+                                              audit::Actor actor);
+
+  // Throws core::Unauthorized (reason missing/invalid/expired/revoked) or account_blocked.
+  boost::asio::awaitable<http::Principal> authenticate(std::string token, std::string ip);
+
+  boost::asio::awaitable<void> sign_out(const http::Principal& who, audit::Actor actor);
+  boost::asio::awaitable<std::int64_t> sign_out_everywhere(const http::Principal& who,
+                                                           audit::Actor actor);
+  // The caller's own session, or (admins) anyone's. Throws core::NotFound.
+  boost::asio::awaitable<void> revoke(db::Oid session_id, const http::Principal& who,
+                                      audit::Actor actor);
+  // Blocks or unblocks a user (admins). Blocking ends every session at once.
+  boost::asio::awaitable<users::User> set_blocked(db::Oid user_id, bool blocked,
+                                                  audit::Actor actor);
+
+  // Forgets cached sessions of a user on this instance (after a change elsewhere).
+  void forget_user(const std::string& user_id);
+
+  // Cookie helpers: the session cookie as configured, and its deletion.
+  http::CookieSpec session_cookie(const std::string& token) const;
+  http::CookieSpec expired_session_cookie() const;
+  const std::string& cookie_name() const { return config_.auth.cookie_name; }
+  const crypto::HmacKeyring& keyring() const { return keyring_; }
+  SessionStore& sessions() { return sessions_; }
+  bool is_admin_email(const std::string& email) const;
+
+  struct Cache;  // auth_service.cpp
+
+ private:
+  const core::Config& config_;
+  const core::Clock& clock_;
+  users::UserStore& users_;
+  SessionStore& sessions_;
+  audit::AuditLog& audit_;
+  crypto::HmacKeyring keyring_;
+  core::RateLimiter email_limit_;
+  std::unique_ptr<Cache> cache_;
+};
+
+}  // namespace neuropod::auth

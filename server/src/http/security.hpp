@@ -1,0 +1,36 @@
+#pragma once
+// Cross-cutting protections for every request, before any route runs:
+//   - the client IP (Cloudflare's CF-Connecting-IP / X-Forwarded-For only when trusted),
+//   - a general per-IP rate limit (429 + Retry-After),
+//   - CORS for the allowed origins with credentials (preflight answered here),
+//   - security headers on every response (CSP, frame-ancestors, HSTS in production...).
+#include <string>
+#include <vector>
+
+#include "core/rate_limiter.hpp"
+#include "http/pipeline.hpp"
+
+namespace neuropod::http {
+
+struct SecurityOptions {
+  std::vector<std::string> allowed_origins;
+  bool production = false;
+  bool trust_proxy_headers = false;
+};
+
+class SecurityMiddleware final : public Middleware {
+ public:
+  SecurityMiddleware(SecurityOptions options, core::RateLimiter& general_limit)
+      : options_(std::move(options)), limit_(general_limit) {}
+
+  std::optional<Response> before_routing(Request& req) override;
+  void after(const Request& req, Response& res) override;
+
+  bool origin_allowed(std::string_view origin) const;
+
+ private:
+  SecurityOptions options_;
+  core::RateLimiter& limit_;
+};
+
+}  // namespace neuropod::http
