@@ -29,11 +29,12 @@ namespace {
 
 // Creates collections and indexes; retries until the database answers (the server keeps serving
 // /api/status meanwhile, reporting the database as down).
-asio::awaitable<void> prepare_schema(db::Database& db) {
+asio::awaitable<void> prepare_schema(db::Database& db, app::App& application) {
   asio::steady_timer timer(co_await asio::this_coro::executor);
   for (int attempt = 1;; ++attempt) {
     try {
       co_await db.run([](db::Conn& c) { db::ensure_schema(c); });
+      co_await application.prepare();
       co_return;
     } catch (const std::exception& e) {
       log::warn("db.schema_retry", {{"attempt", attempt}, {"error", e.what()}});
@@ -105,7 +106,7 @@ int main(int argc, char** argv) {
   std::unique_ptr<app::App> application;
   try {
     application = std::make_unique<app::App>(config, *database, clock, ioc.get_executor());
-  } catch (const std::invalid_argument& e) {
+  } catch (const std::exception& e) {  // bad keys, a route missing from the contract
     std::cerr << "neuropod: " << e.what() << "\n";
     return 2;
   }
@@ -124,7 +125,7 @@ int main(int argc, char** argv) {
                {{"host", config.http.host}, {"port", config.http.port}, {"error", e.what()}});
     return 1;
   }
-  asio::co_spawn(ioc, prepare_schema(*database), asio::detached);
+  asio::co_spawn(ioc, prepare_schema(*database, *application), asio::detached);
   asio::co_spawn(ioc, application->run_background(), asio::detached);
 
   std::vector<std::thread> threads;

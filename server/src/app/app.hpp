@@ -29,7 +29,11 @@ class App {
   const http::Router& router() const;
   auth::AuthService& auth();
 
-  // Background loops (expired session purge). Runs until the executor stops.
+  // Once the schema exists: default templates and settings (first start only), unfinished ledger
+  // entries. Idempotent.
+  boost::asio::awaitable<void> prepare();
+  // Housekeeping every minute: unfinished ledger entries, expired sessions (every 10 minutes).
+  // Idempotent. Runs until the executor stops.
   boost::asio::awaitable<void> run_background();
 
   struct Parts;

@@ -21,19 +21,29 @@ Actor actor_of(const http::Request& req) {
   return a;
 }
 
-boost::asio::awaitable<void> AuditLog::record(Entry entry) {
+namespace {
+
+// Built outside the coroutine (conditional temporaries, see DEVELOPERS.md).
+db::Doc entry_doc(const Entry& entry, core::TimePoint now) {
+  const auto& subject = entry.subject_user_id.empty() ? entry.actor.user_id : entry.subject_user_id;
+  const auto details = entry.details.is_object() ? entry.details : nlohmann::json::object();
   db::Doc doc;
   doc.append("_id", db::Oid::generate())
-      .append("ts", clock_.now())
+      .append("ts", now)
       .append("action", entry.action)
-      .append("user_id",
-              entry.subject_user_id.empty() ? entry.actor.user_id : entry.subject_user_id)
+      .append("user_id", subject)
       .append("actor_id", entry.actor.user_id)
       .append("actor_email", entry.actor.email)
       .append("ip", entry.actor.ip)
       .append("user_agent", entry.actor.user_agent)
-      .append("details", db::Doc::from_json(entry.details.is_object() ? entry.details
-                                                                      : nlohmann::json::object()));
+      .append("details", db::Doc::from_json(details));
+  return doc;
+}
+
+}  // namespace
+
+boost::asio::awaitable<void> AuditLog::record(Entry entry) {
+  auto doc = entry_doc(entry, clock_.now());
   co_await db_.run([&doc](db::Conn& c) { c.collection(db::collections::kLog).insert_one(doc); });
 }
 

@@ -23,6 +23,12 @@ std::int64_t unix_seconds(core::TimePoint t) {
   return std::chrono::duration_cast<std::chrono::seconds>(t.time_since_epoch()).count();
 }
 
+// Plain functions for choices between strings: g++ 12 mis-destroys class temporaries of a
+// conditional operator inside coroutine bodies (DEVELOPERS.md), so coroutines call these instead.
+std::string or_default(const std::string& value, const std::string& fallback) {
+  return value.empty() ? fallback : value;
+}
+
 db::Oid parse_oid_or(const std::string& hex, const char* reason) {
   auto id = db::Oid::parse(hex);
   if (!id) {
@@ -45,13 +51,16 @@ struct AuthService::Cache {
   std::unordered_map<std::string, Entry> by_session;
 };
 
-AuthService::AuthService(const core::Config& config, db::Database& /*db*/, const core::Clock& clock,
-                         users::UserStore& users, SessionStore& sessions, audit::AuditLog& audit)
+AuthService::AuthService(const core::Config& config, const core::Clock& clock,
+                         users::UserStore& users, SessionStore& sessions, audit::AuditLog& audit,
+                         billing::Ledger& ledger, catalog::Catalog& catalog)
     : config_(config),
       clock_(clock),
       users_(users),
       sessions_(sessions),
       audit_(audit),
+      ledger_(ledger),
+      catalog_(catalog),
       keyring_(config.auth.session_keys),
       email_limit_(clock, config.auth.rate.auth_per_minute),
       cache_(std::make_unique<Cache>()) {}
@@ -79,7 +88,7 @@ boost::asio::awaitable<SignedIn> AuthService::sign_in(Identity id, audit::Actor 
     throw core::TooManyRequests(wait->count());
   }
   const bool admin = is_admin_email(email);
-  const auto google_id = id.google_id.empty() ? "email:" + email : id.google_id;
+  const auto google_id = or_default(id.google_id, "email:" + email);
 
   // Find by Google id, then by email (a user created before their first Google sign-in, or with
   // the development sign-in), else create. A concurrent first sign-in loses the insert race and
@@ -100,8 +109,8 @@ boost::asio::awaitable<SignedIn> AuthService::sign_in(Identity id, audit::Actor 
       users::UserStore::ProfileUpdate update{
           .google_id = google_id,
           .email = email,
-          .name = id.name.empty() ? existing->name : id.name,
-          .avatar_url = id.avatar_url.empty() ? existing->avatar_url : id.avatar_url,
+          .name = or_default(id.name, existing->name),
+          .avatar_url = or_default(id.avatar_url, existing->avatar_url),
           .promote_to_admin = admin};
       user = co_await users_.update_profile(existing->id, std::move(update));
       continue;
@@ -109,7 +118,7 @@ boost::asio::awaitable<SignedIn> AuthService::sign_in(Identity id, audit::Actor 
     try {
       users::NewUser fresh{.google_id = google_id,
                            .email = email,
-                           .name = id.name.empty() ? email.substr(0, email.find('@')) : id.name,
+                           .name = or_default(id.name, email.substr(0, email.find('@'))),
                            .avatar_url = id.avatar_url,
                            .role = admin ? users::Role::admin : users::Role::client};
       user = co_await users_.create(std::move(fresh));
@@ -120,6 +129,23 @@ boost::asio::awaitable<SignedIn> AuthService::sign_in(Identity id, audit::Actor 
   }
   if (!user) {
     throw core::Conflict("The account changed during sign-in, try again");
+  }
+  // A new client's welcome credit, through the ledger. The id makes it once per user, also when a
+  // crash came between creating the user and crediting them.
+  if (user->role == users::Role::client && user->ledger_seq == 0) {
+    const auto settings = co_await catalog_.settings();
+    if (settings.initial_balance > core::Micros(0)) {
+      billing::Change welcome{.id = "initial:" + user->id.to_string(),
+                              .kind = billing::EntryKind::initial,
+                              .amount = settings.initial_balance,
+                              .reason = "Welcome credit",
+                              .actor_id = {},
+                              .actor_email = {},
+                              .pod_id = {}};
+      auto entry = co_await ledger_.apply(user->id, std::move(welcome));
+      user->balance = entry.balance_after;
+      user->ledger_seq = entry.seq;
+    }
   }
 
   SessionStore::NewSession new_session{.user_id = user->id,

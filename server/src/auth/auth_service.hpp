@@ -13,6 +13,8 @@
 
 #include "audit/audit_log.hpp"
 #include "auth/session_store.hpp"
+#include "billing/ledger.hpp"
+#include "catalog/catalog.hpp"
 #include "core/config.hpp"
 #include "core/rate_limiter.hpp"
 #include "crypto/jwt.hpp"
@@ -37,8 +39,9 @@ struct SignedIn {
 
 class AuthService {
  public:
-  AuthService(const core::Config& config, db::Database& db, const core::Clock& clock,
-              users::UserStore& users, SessionStore& sessions, audit::AuditLog& audit);
+  AuthService(const core::Config& config, const core::Clock& clock, users::UserStore& users,
+              SessionStore& sessions, audit::AuditLog& audit, billing::Ledger& ledger,
+              catalog::Catalog& catalog);
   ~AuthService();
   AuthService(const AuthService&) = delete;
   AuthService& operator=(const AuthService&) = delete;
@@ -82,6 +85,8 @@ class AuthService {
   users::UserStore& users_;
   SessionStore& sessions_;
   audit::AuditLog& audit_;
+  billing::Ledger& ledger_;
+  catalog::Catalog& catalog_;
   crypto::HmacKeyring keyring_;
   core::RateLimiter email_limit_;
   std::unique_ptr<Cache> cache_;

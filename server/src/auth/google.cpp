@@ -47,6 +47,20 @@ std::string claim_string(const nlohmann::json& payload, const char* key) {
   return it != payload.end() && it->is_string() ? it->get<std::string>() : std::string();
 }
 
+// The OAuth error code of a refused token request (plain function: see DEVELOPERS.md on
+// conditional temporaries in coroutines).
+std::string token_error(const nlohmann::json& body, unsigned status) {
+  if (body.is_object() && body.contains("error") && body["error"].is_string()) {
+    return body["error"].get<std::string>();
+  }
+  return "http_" + std::to_string(status);
+}
+
+std::string header_kid(const nlohmann::json& header) {
+  auto it = header.find("kid");
+  return it != header.end() && it->is_string() ? it->get<std::string>() : std::string();
+}
+
 bool email_verified(const nlohmann::json& payload) {
   auto it = payload.find("email_verified");
   if (it == payload.end()) {
@@ -102,9 +116,7 @@ boost::asio::awaitable<GoogleIdentity> GoogleAuth::exchange_code(std::string cod
   auto res = co_await client_.fetch(std::move(req));
   auto body = nlohmann::json::parse(res.body, nullptr, false);
   if (res.status != 200) {
-    const auto error = body.is_object() && body.contains("error") && body["error"].is_string()
-                           ? body["error"].get<std::string>()
-                           : std::string("http_") + std::to_string(res.status);
+    const auto error = token_error(body, res.status);
     log::warn("auth.google_token_refused", {{"status", res.status}, {"error", error}});
     throw SignInFailed("code_rejected", "Google refused the sign-in code (" + error + ")");
   }
@@ -122,9 +134,7 @@ boost::asio::awaitable<GoogleIdentity> GoogleAuth::verify_id_token(
   } catch (const crypto::JwtError& e) {
     throw SignInFailed(std::string(crypto::to_string(e.failure())), "The ID token is malformed");
   }
-  const auto kid = jwt.header.contains("kid") && jwt.header["kid"].is_string()
-                       ? jwt.header["kid"].get<std::string>()
-                       : std::string();
+  const auto kid = header_kid(jwt.header);
 
   // Keys: cached until they expire; an unknown kid refreshes them (bounded, so forged kids
   // cannot make us hammer Google).

@@ -29,6 +29,10 @@ const std::vector<IndexSpec>& index_specs() {
       // Ledger: per user newest first; per pod for cost so far.
       {kTransaccion, "user_ts", {{"user_id", 1}, {"ts", -1}}, false},
       {kTransaccion, "pod_ts", {{"pod_id", 1}, {"ts", -1}}, false},
+      // One entry per (user, sequence number): two writers can never both take the next number.
+      {kTransaccion, "user_seq_unique", {{"user_id", 1}, {"seq", 1}}, true},
+      // Entries recorded but not yet applied to the balance (recovery after a crash).
+      {kTransaccion, "applied", {{"applied", 1}}, false},
   };
   return specs;
 }

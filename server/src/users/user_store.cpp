@@ -37,6 +37,7 @@ User UserStore::from_doc(const db::Doc& doc) {
   u.avatar_url = doc.get_string("avatar_url").value_or("");
   u.role = doc.get_string("role").value_or("client") == "admin" ? Role::admin : Role::client;
   u.balance = core::Micros(doc.get_int64("balance_micros").value_or(0));
+  u.ledger_seq = doc.get_int64("ledger_seq").value_or(0);
   u.blocked = doc.get_bool("blocked").value_or(false);
   u.created_at = doc.get_time("created_at").value_or(core::TimePoint{});
   u.updated_at = doc.get_time("updated_at").value_or(core::TimePoint{});
@@ -51,7 +52,8 @@ boost::asio::awaitable<User> UserStore::create(NewUser in) {
   u.name = std::move(in.name);
   u.avatar_url = std::move(in.avatar_url);
   u.role = in.role;
-  u.balance = in.role == Role::client ? initial_balance_ : core::Micros(0);
+  // The initial credit is a ledger entry (billing::Ledger), written right after creation.
+  u.balance = core::Micros(0);
   u.created_at = u.updated_at = clock_.now();
 
   db::Doc doc;
@@ -62,6 +64,7 @@ boost::asio::awaitable<User> UserStore::create(NewUser in) {
       .append("avatar_url", u.avatar_url)
       .append("role", to_string(u.role))
       .append("balance_micros", u.balance.value())
+      .append("ledger_seq", std::int64_t{0})
       .append("blocked", u.blocked)
       .append("created_at", u.created_at)
       .append("updated_at", u.updated_at);
@@ -145,6 +148,146 @@ boost::asio::awaitable<bool> UserStore::set_blocked(db::Oid id, bool blocked) {
     return c.collection(db::collections::kUser).update_one(filter, change);
   });
   co_return result.matched > 0;
+}
+
+boost::asio::awaitable<bool> UserStore::set_role(db::Oid id, Role role) {
+  db::Doc filter;
+  filter.append("_id", id);
+  db::Doc set;
+  set.append("role", to_string(role)).append("updated_at", clock_.now());
+  db::Doc change;
+  change.append("$set", set);
+  const auto result = co_await db_.run([&filter, &change](db::Conn& c) {
+    return c.collection(db::collections::kUser).update_one(filter, change);
+  });
+  co_return result.matched > 0;
+}
+
+namespace {
+
+std::string regex_escape(std::string_view s) {
+  std::string out;
+  for (char c : s) {
+    if (std::string_view(R"(\^$.|?*+()[]{}-/)").find(c) != std::string_view::npos) {
+      out += '\\';
+    }
+    out += c;
+  }
+  return out;
+}
+
+std::string sort_field(const std::string& sort) {
+  if (sort == "created_at" || sort == "email" || sort == "name") {
+    return sort;
+  }
+  if (sort == "balance") {
+    return "balance_micros";
+  }
+  throw core::ValidationError("sort", "must be one of created_at, email, name, balance");
+}
+
+void append_value(db::Doc& d, std::string_view key, const std::string& field,
+                  const nlohmann::json& v) {
+  if (field == "created_at") {
+    d.append(key, core::from_unix_millis(v.get<std::int64_t>()));
+  } else if (field == "balance_micros") {
+    d.append(key, v.get<std::int64_t>());
+  } else {
+    d.append(key, v.get<std::string>());
+  }
+}
+
+nlohmann::json sort_value(const User& u, const std::string& field) {
+  if (field == "created_at") {
+    return core::to_unix_millis(u.created_at);
+  }
+  if (field == "balance_micros") {
+    return u.balance.value();
+  }
+  return field == "email" ? u.email : u.name;
+}
+
+}  // namespace
+
+boost::asio::awaitable<UserStore::Page> UserStore::list(ListQuery q) {
+  const auto field = sort_field(q.sort);
+  const char* cmp = q.descending ? "$lt" : "$gt";
+  db::Array clauses;
+  if (!q.search.empty()) {
+    db::Array any;
+    for (const char* key : {"email", "name"}) {
+      db::Doc rx;
+      rx.append("$regex", regex_escape(q.search)).append("$options", "i");
+      db::Doc clause;
+      clause.append(key, rx);
+      any.push(clause);
+    }
+    db::Doc clause;
+    clause.append("$or", any);
+    clauses.push(clause);
+  }
+  if (q.role) {
+    db::Doc clause;
+    clause.append("role", to_string(*q.role));
+    clauses.push(clause);
+  }
+  if (q.blocked) {
+    db::Doc clause;
+    clause.append("blocked", *q.blocked);
+    clauses.push(clause);
+  }
+  if (!q.cursor.empty()) {
+    auto decoded = nlohmann::json::parse(q.cursor, nullptr, false);
+    const bool ok =
+        decoded.is_object() && decoded.contains("v") && decoded.contains("id") &&
+        decoded["id"].is_string() && db::Oid::parse(decoded["id"].get<std::string>()) &&
+        decoded.value("f", "") == field &&
+        ((field == "created_at" || field == "balance_micros") ? decoded["v"].is_number_integer()
+                                                              : decoded["v"].is_string());
+    if (!ok) {
+      throw core::ValidationError("cursor", "is not a cursor from this listing");
+    }
+    const auto last_id = *db::Oid::parse(decoded["id"].get<std::string>());
+    db::Doc beyond;
+    append_value(beyond, cmp, field, decoded["v"]);
+    db::Doc strictly;
+    strictly.append(field, beyond);
+    db::Doc id_beyond;
+    id_beyond.append(cmp, last_id);
+    db::Doc tie;
+    append_value(tie, field, field, decoded["v"]);
+    tie.append("_id", id_beyond);
+    db::Array either;
+    either.push(strictly).push(tie);
+    db::Doc clause;
+    clause.append("$or", either);
+    clauses.push(clause);
+  }
+  db::Doc filter;
+  if (clauses.size() > 0) {
+    filter.append("$and", clauses);
+  }
+  db::FindOptions options;
+  db::Doc sort;
+  const std::int32_t dir = q.descending ? -1 : 1;
+  sort.append(field, dir).append("_id", dir);
+  options.sort = sort;
+  options.limit = q.limit + 1;
+  auto docs = co_await db_.run([&filter, &options](db::Conn& c) {
+    return c.collection(db::collections::kUser).find(filter, options);
+  });
+  Page page;
+  for (const auto& d : docs) {
+    if (static_cast<std::int64_t>(page.items.size()) == q.limit) {
+      const auto& last = page.items.back();
+      page.next_cursor =
+          nlohmann::json{{"f", field}, {"v", sort_value(last, field)}, {"id", last.id.to_string()}}
+              .dump();
+      break;
+    }
+    page.items.push_back(from_doc(d));
+  }
+  co_return page;
 }
 
 nlohmann::json to_json(const User& u) {

@@ -3,6 +3,7 @@
 // billing module; this store sets the initial balance when a client is created.
 #include <optional>
 #include <string>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
@@ -25,6 +26,7 @@ struct User {
   std::string avatar_url;
   Role role = Role::client;
   core::Micros balance;
+  std::int64_t ledger_seq = 0;  // last ledger entry applied (billing::Ledger)
   bool blocked = false;
   core::TimePoint created_at;
   core::TimePoint updated_at;
@@ -49,10 +51,10 @@ class EmailTaken : public core::Conflict {
 
 class UserStore {
  public:
-  UserStore(db::Database& db, const core::Clock& clock, core::Micros initial_balance)
-      : db_(db), clock_(clock), initial_balance_(initial_balance) {}
+  UserStore(db::Database& db, const core::Clock& clock) : db_(db), clock_(clock) {}
 
-  // Clients start with the initial balance; admins are never limited by balance (0 stored).
+  // Users start at balance 0 and ledger_seq 0: the welcome credit is the first ledger entry
+  // (auth::AuthService). Admins are never limited by balance.
   // Throws EmailTaken when the (normalized) email or Google id already exists.
   boost::asio::awaitable<User> create(NewUser user);
   boost::asio::awaitable<std::optional<User>> find_by_id(db::Oid id);
@@ -71,13 +73,30 @@ class UserStore {
   boost::asio::awaitable<std::optional<User>> update_profile(db::Oid id, ProfileUpdate update);
   // Returns false when the user does not exist.
   boost::asio::awaitable<bool> set_blocked(db::Oid id, bool blocked);
+  boost::asio::awaitable<bool> set_role(db::Oid id, Role role);
+
+  // Admin listing: search (email, name), filters, sort and a cursor that stays stable when users
+  // are added meanwhile (keyset pagination on (sort key, _id)).
+  struct ListQuery {
+    std::string search;
+    std::optional<Role> role;
+    std::optional<bool> blocked;
+    std::string sort = "created_at";  // created_at | email | name | balance
+    bool descending = true;
+    std::int64_t limit = 50;
+    std::string cursor;  // from a previous page; throws ValidationError("cursor") if malformed
+  };
+  struct Page {
+    std::vector<User> items;
+    std::string next_cursor;  // empty on the last page
+  };
+  boost::asio::awaitable<Page> list(ListQuery query);
 
   static User from_doc(const db::Doc& doc);
 
  private:
   db::Database& db_;
   const core::Clock& clock_;
-  core::Micros initial_balance_;
 };
 
 // The public view of a user (REST and WebSocket payloads).

@@ -9,6 +9,7 @@
 #include <boost/asio/io_context.hpp>
 
 #include "auth/auth_service.hpp"
+#include "contract/contract.hpp"
 #include "db/schema.hpp"
 #include "integration/db_test_env.hpp"
 
@@ -19,9 +20,13 @@ using neuropod::test::run;
 
 namespace {
 
-const std::set<std::string> kPublic = {"GET /api/status",      "GET /api/auth/config",
-                                       "GET /api/auth/google", "GET /api/auth/google/callback",
-                                       "POST /api/auth/login", "POST /api/auth/dev-login",
+const std::set<std::string> kPublic = {"GET /api/status",
+                                       "GET /api/openapi.json",
+                                       "GET /api/auth/config",
+                                       "GET /api/auth/google",
+                                       "GET /api/auth/google/callback",
+                                       "POST /api/auth/login",
+                                       "POST /api/auth/dev-login",
                                        "POST /api/_echo"};
 
 std::string concrete(const std::string& pattern) {
@@ -100,5 +105,28 @@ TEST(AppRoutes, AnonymousGets401AndClientsGet403Everywhere) {
   EXPECT_GT(checked, 5);
   for (const auto& name : anonymous) {
     EXPECT_TRUE(kPublic.contains(name)) << name << " is public: add it to kPublic if intended";
+  }
+}
+
+TEST(AppRoutes, TheContractAndTheRouterListTheSameOperations) {
+  // Test environment with the development sign-in: every optional route is registered.
+  auto config = core::Config::from_env({{"NEUROPOD_ENV", "test"}});
+  core::SystemClock clock;
+  boost::asio::io_context ioc;
+  neuropod::app::App app(config, database(), clock, ioc.get_executor());
+  std::set<std::string> registered;
+  for (const auto& r : app.router().routes()) {
+    registered.insert(r.method + " " + r.pattern);
+  }
+  std::set<std::string> documented;
+  for (const auto& [method, path] : neuropod::contract::operations()) {
+    documented.insert(method + " " + path);
+  }
+  registered.erase("POST /api/_echo");  // test-only, deliberately undocumented
+  for (const auto& op : documented) {
+    EXPECT_TRUE(registered.contains(op)) << op << " is in api/openapi.yaml but not served";
+  }
+  for (const auto& op : registered) {
+    EXPECT_TRUE(documented.contains(op)) << op << " is served but not in api/openapi.yaml";
   }
 }

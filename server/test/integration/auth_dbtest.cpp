@@ -74,10 +74,12 @@ class AuthServiceTest : public ::testing::Test {
 
   core::Config config_ = test_config();
   core::ManualClock clock_{std::chrono::system_clock::now()};
-  users::UserStore users_{database(), clock_, core::Micros::from_eur(10)};
+  users::UserStore users_{database(), clock_};
   auth::SessionStore sessions_{database(), clock_};
   neuropod::audit::AuditLog audit_{database(), clock_};
-  auth::AuthService service_{config_, database(), clock_, users_, sessions_, audit_};
+  neuropod::billing::Ledger ledger_{database(), clock_};
+  neuropod::catalog::Catalog catalog_{database(), clock_, core::Micros::from_eur(10)};
+  auth::AuthService service_{config_, clock_, users_, sessions_, audit_, ledger_, catalog_};
 };
 
 TEST_F(AuthServiceTest, FirstSignInCreatesAClientWithTheInitialBalance) {
@@ -113,7 +115,7 @@ TEST_F(AuthServiceTest, SessionsExpireAndArePurged) {
 
 TEST_F(AuthServiceTest, RevocationBitesAtOnceHereAndWithinTheCacheTimeElsewhere) {
   auto s = sign_in(unique_email("revoke"));
-  auth::AuthService other_instance{config_, database(), clock_, users_, sessions_, audit_};
+  auth::AuthService other_instance{config_, clock_, users_, sessions_, audit_, ledger_, catalog_};
   const auto who = run(service_.authenticate(s.token, ""));
   run(other_instance.authenticate(s.token, ""));  // cached there now
 

@@ -17,15 +17,16 @@ class UserStoreTest : public ::testing::Test {
     database().run_sync([](neuropod::db::Conn& c) { neuropod::db::ensure_schema(c); });
   }
   core::SystemClock clock_;
-  users::UserStore store_{database(), clock_, core::Micros::from_eur(10)};
+  users::UserStore store_{database(), clock_};
 };
 
-TEST_F(UserStoreTest, NewClientGetsTheInitialBalance) {
+TEST_F(UserStoreTest, NewUsersStartAtZeroOnAnEmptyLedger) {
   auto u = run(store_.create({.google_id = "g-1", .email = "ana@example.com", .name = "Ana"}));
-  EXPECT_EQ(u.balance, core::Micros(10'000'000));
+  EXPECT_EQ(u.balance, core::Micros(0));
   auto again = run(store_.find_by_id(u.id));
   ASSERT_TRUE(again.has_value());
-  EXPECT_EQ(again->balance.value(), 10'000'000);
+  EXPECT_EQ(again->balance.value(), 0);
+  EXPECT_EQ(again->ledger_seq, 0);
   EXPECT_EQ(again->role, users::Role::client);
   EXPECT_FALSE(again->blocked);
   EXPECT_EQ(again->name, "Ana");

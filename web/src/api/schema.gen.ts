@@ -21,6 +21,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/openapi.json": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** This document, as JSON (the contract the server validates requests against) */
+        get: operations["getOpenApi"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/auth/config": {
         parameters: {
             query?: never;
@@ -194,6 +211,166 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/templates": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Enabled templates, for the deploy page */
+        get: operations["listTemplates"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/pricing": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Resource tiers and prices for custom images, limits that apply to deploying */
+        get: operations["getPricing"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/admin/templates": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Every template, enabled or not */
+        get: operations["adminListTemplates"];
+        put?: never;
+        /** Creates a template */
+        post: operations["adminCreateTemplate"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/admin/templates/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A 24-character hex id. Ids that do not parse answer 404. */
+                id: components["parameters"]["Id"];
+            };
+            cookie?: never;
+        };
+        /** One template */
+        get: operations["adminGetTemplate"];
+        /** Replaces a template (every field) */
+        put: operations["adminReplaceTemplate"];
+        post?: never;
+        /** Deletes a template (pods made from it keep running) */
+        delete: operations["adminDeleteTemplate"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/admin/settings": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Platform settings */
+        get: operations["adminGetSettings"];
+        /** Replaces the platform settings */
+        put: operations["adminPutSettings"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/admin/users": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Users, with search, filters, sort and cursor pagination */
+        get: operations["adminListUsers"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/admin/users/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A user with their sessions, latest ledger entries and pods */
+        get: operations["adminGetUser"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/admin/users/{id}/balance": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Adds to or sets a user's balance; recorded in the ledger with the reason and the admin */
+        post: operations["adminChangeBalance"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/admin/users/{id}/role": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /** Changes a user's role (not your own admin role) */
+        put: operations["adminSetRole"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/admin/users/{id}/block": {
         parameters: {
             query?: never;
@@ -249,6 +426,146 @@ export interface paths {
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
+        /** @description A Kubernetes quantity (500m, 2, 8Gi). */
+        Quantity: string;
+        /** @description Micro-euros per hour (1 EUR = 1,000,000). */
+        MicrosPerHour: number;
+        Port: {
+            port: number;
+            name?: string;
+            /**
+             * @default http
+             * @enum {string}
+             */
+            protocol: "http" | "tcp";
+        };
+        EnvVar: {
+            name: string;
+            value?: string;
+        };
+        Resources: {
+            cpu: components["schemas"]["Quantity"];
+            memory: components["schemas"]["Quantity"];
+            /**
+             * @description nvidia.com/gpu
+             * @default 0
+             */
+            gpus: number;
+            ephemeral_storage?: components["schemas"]["Quantity"];
+        };
+        TemplateInput: {
+            slug: string;
+            name: string;
+            description?: string;
+            category?: string;
+            icon?: string;
+            /** @description A Docker image reference: tag or digest. */
+            image: string;
+            ports?: components["schemas"]["Port"][];
+            env?: components["schemas"]["EnvVar"][];
+            command?: string[];
+            args?: string[];
+            /** @default /workspace */
+            workspace_path: string;
+            resources: components["schemas"]["Resources"];
+            price_per_hour_micros: components["schemas"]["MicrosPerHour"];
+            /** @default true */
+            enabled: boolean;
+        };
+        Template: {
+            id: string;
+            slug: string;
+            name: string;
+            description: string;
+            category: string;
+            icon: string;
+            image: string;
+            ports: components["schemas"]["Port"][];
+            env: components["schemas"]["EnvVar"][];
+            command: string[];
+            args: string[];
+            workspace_path: string;
+            resources: components["schemas"]["Resources"];
+            price_per_hour_micros: number;
+            enabled: boolean;
+            /** Format: date-time */
+            created_at: string;
+            /** Format: date-time */
+            updated_at: string;
+        };
+        TemplateList: {
+            items: components["schemas"]["Template"][];
+        };
+        Tier: {
+            id: string;
+            name: string;
+            cpu: components["schemas"]["Quantity"];
+            memory: components["schemas"]["Quantity"];
+            price_per_hour_micros: components["schemas"]["MicrosPerHour"];
+        };
+        Settings: {
+            tiers: components["schemas"]["Tier"][];
+            gpu_price_per_hour_micros: components["schemas"]["MicrosPerHour"];
+            /** @description Welcome credit of a new client. */
+            initial_balance_micros: number;
+            /** @description Warn when the balance lasts less than these many minutes at the current burn rate. */
+            low_balance_warning_minutes: number[];
+            /** @description Starting a pod needs a balance for at least this long. */
+            min_runway_minutes: number;
+            max_running_pods_per_user: number;
+            workspace_size: components["schemas"]["Quantity"];
+            /** @description Empty: the cluster's default. */
+            workspace_storage_class?: string;
+            /** @description 0 = never stop idle pods. */
+            idle_timeout_minutes: number;
+            /** @description Users may mark a pod keep running (exempt from idle stop). */
+            allow_keep_running: boolean;
+            base_domain: string;
+        };
+        Pricing: {
+            tiers: components["schemas"]["Tier"][];
+            gpu_price_per_hour_micros: number;
+            min_runway_minutes: number;
+            max_running_pods_per_user: number;
+            idle_timeout_minutes: number;
+            base_domain: string;
+        };
+        UserPage: {
+            items: components["schemas"]["User"][];
+            next_cursor: string | null;
+        };
+        LedgerEntry: {
+            id: string;
+            user_id: string;
+            /** @description 1, 2, 3... per user, no gaps. */
+            seq: number;
+            /** @enum {string} */
+            kind: "initial" | "credit" | "debit" | "set" | "charge";
+            /** @description Signed: credits positive, charges negative. */
+            amount_micros: number;
+            balance_after_micros: number;
+            reason: string;
+            /** @description The admin who made it; empty for the system. */
+            actor_email: string;
+            /** Format: date-time */
+            ts: string;
+            pod_id: string | null;
+        };
+        UserDetail: {
+            user: components["schemas"]["User"];
+            sessions: components["schemas"]["Session"][];
+            transactions: components["schemas"]["LedgerEntry"][];
+            pods: Record<string, never>[];
+        };
+        BalanceChange: {
+            /**
+             * @description add: a signed amount; set: the new balance.
+             * @enum {string}
+             */
+            mode: "add" | "set";
+            amount_micros: number;
+            reason: string;
+        };
         AuthConfig: {
             google: {
                 enabled: boolean;
@@ -409,6 +726,27 @@ export interface operations {
             default: components["responses"]["Error"];
         };
     };
+    getOpenApi: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The OpenAPI document. Cacheable for five minutes. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": Record<string, never>;
+                };
+            };
+            default: components["responses"]["Error"];
+        };
+    };
     getAuthConfig: {
         parameters: {
             query?: never;
@@ -458,6 +796,11 @@ export interface operations {
                 code?: string;
                 state?: string;
                 error?: string;
+                scope?: string;
+                authuser?: string;
+                prompt?: string;
+                hd?: string;
+                iss?: string;
             };
             header?: never;
             path?: never;
@@ -635,6 +978,331 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content?: never;
+            };
+            default: components["responses"]["Error"];
+        };
+    };
+    listTemplates: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Sorted by name. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TemplateList"];
+                };
+            };
+            default: components["responses"]["Error"];
+        };
+    };
+    getPricing: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Current prices. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Pricing"];
+                };
+            };
+            default: components["responses"]["Error"];
+        };
+    };
+    adminListTemplates: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Sorted by name. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TemplateList"];
+                };
+            };
+            default: components["responses"]["Error"];
+        };
+    };
+    adminCreateTemplate: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["TemplateInput"];
+            };
+        };
+        responses: {
+            /** @description Created. */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Template"];
+                };
+            };
+            default: components["responses"]["Error"];
+        };
+    };
+    adminGetTemplate: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A 24-character hex id. Ids that do not parse answer 404. */
+                id: components["parameters"]["Id"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The template. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Template"];
+                };
+            };
+            default: components["responses"]["Error"];
+        };
+    };
+    adminReplaceTemplate: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A 24-character hex id. Ids that do not parse answer 404. */
+                id: components["parameters"]["Id"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["TemplateInput"];
+            };
+        };
+        responses: {
+            /** @description Saved. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Template"];
+                };
+            };
+            default: components["responses"]["Error"];
+        };
+    };
+    adminDeleteTemplate: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A 24-character hex id. Ids that do not parse answer 404. */
+                id: components["parameters"]["Id"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Deleted. */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            default: components["responses"]["Error"];
+        };
+    };
+    adminGetSettings: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Current settings. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Settings"];
+                };
+            };
+            default: components["responses"]["Error"];
+        };
+    };
+    adminPutSettings: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["Settings"];
+            };
+        };
+        responses: {
+            /** @description Saved. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Settings"];
+                };
+            };
+            default: components["responses"]["Error"];
+        };
+    };
+    adminListUsers: {
+        parameters: {
+            query?: {
+                /** @description Part of the email or name (case-insensitive). */
+                search?: string;
+                role?: components["schemas"]["Role"];
+                blocked?: boolean;
+                sort?: "created_at" | "email" | "name" | "balance";
+                /** @description Default desc for created_at, asc otherwise. */
+                order?: "asc" | "desc";
+                limit?: number;
+                /** @description next_cursor of the previous page; stable when users are added meanwhile. */
+                cursor?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description One page. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UserPage"];
+                };
+            };
+            default: components["responses"]["Error"];
+        };
+    };
+    adminGetUser: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A 24-character hex id. Ids that do not parse answer 404. */
+                id: components["parameters"]["Id"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The user. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UserDetail"];
+                };
+            };
+            default: components["responses"]["Error"];
+        };
+    };
+    adminChangeBalance: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A 24-character hex id. Ids that do not parse answer 404. */
+                id: components["parameters"]["Id"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["BalanceChange"];
+            };
+        };
+        responses: {
+            /** @description The user and the ledger entry. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        user: components["schemas"]["User"];
+                        transaction: components["schemas"]["LedgerEntry"];
+                    };
+                };
+            };
+            default: components["responses"]["Error"];
+        };
+    };
+    adminSetRole: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A 24-character hex id. Ids that do not parse answer 404. */
+                id: components["parameters"]["Id"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    role: components["schemas"]["Role"];
+                };
+            };
+        };
+        responses: {
+            /** @description The user. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UserEnvelope"];
+                };
             };
             default: components["responses"]["Error"];
         };

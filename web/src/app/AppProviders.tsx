@@ -9,13 +9,15 @@ interface Props {
   queryClient: QueryClient;
   /** Tests fix it; the app lets I18nProvider choose. */
   language?: Language;
+  /** `'test'` turns off Mantine's transitions and portals, so that menus and popovers open at once in jsdom. */
+  mantineEnv?: 'default' | 'test';
   children: ReactNode;
 }
 
 /** Everything but the router, so that tests can wrap a memory router in the same providers. */
-export function AppProviders({ queryClient, language, children }: Props) {
+export function AppProviders({ queryClient, language, mantineEnv = 'default', children }: Props) {
   return (
-    <MantineProvider theme={theme} defaultColorScheme="auto">
+    <MantineProvider theme={theme} defaultColorScheme="auto" env={mantineEnv}>
       <QueryClientProvider client={queryClient}>
         <I18nProvider language={language}>{children}</I18nProvider>
       </QueryClientProvider>

@@ -1,21 +1,23 @@
-import { QueryClient } from '@tanstack/react-query';
+import { MutationCache, QueryCache, QueryClient } from '@tanstack/react-query';
 import { ApiError } from '@/api/apiError';
-
-const MAX_RETRIES = 2;
-
-/** A 4xx is an answer, not a failure: asking again gives the same. Network errors and 5xx are retried. */
-export function shouldRetry(failureCount: number, error: unknown): boolean {
-  if (error instanceof ApiError && error.status >= 400 && error.status < 500) {
-    return false;
-  }
-  return failureCount < MAX_RETRIES;
-}
+import { meQuery } from '@/api/queries/auth';
+import { shouldRetry } from '@/api/retry';
 
 export function createQueryClient(): QueryClient {
-  return new QueryClient({
+  // Any 401 means the session is gone (expired, revoked from another device, signed out elsewhere):
+  // `me` becomes null, so the guards send the user to /login and the header offers "Sign in".
+  const signedOutOn401 = (error: unknown) => {
+    if (error instanceof ApiError && error.status === 401) {
+      client.setQueryData(meQuery().queryKey, null);
+    }
+  };
+  const client: QueryClient = new QueryClient({
+    queryCache: new QueryCache({ onError: signedOutOn401 }),
+    mutationCache: new MutationCache({ onError: signedOutOn401 }),
     defaultOptions: {
       queries: { retry: shouldRetry, staleTime: 5_000 },
       mutations: { retry: false },
     },
   });
+  return client;
 }

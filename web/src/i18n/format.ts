@@ -37,3 +37,41 @@ export function formatNumber(value: number, language: Language, maximumFractionD
 export function formatTime(epochMs: number, language: Language): string {
   return new Intl.DateTimeFormat(language, { timeStyle: 'medium' }).format(epochMs);
 }
+
+/** Micro-euros per euro: the API's money is integer micro-euros (1 EUR = 1_000_000). */
+export const MICROS_PER_EURO = 1_000_000;
+
+/** An amount of integer micro-euros as euros: `10,00 €` in Spanish, `€10.00` in English. */
+export function formatMoney(micros: number, language: Language): string {
+  return new Intl.NumberFormat(language, {
+    style: 'currency',
+    currency: 'EUR',
+    minimumFractionDigits: 2,
+    maximumFractionDigits: 2,
+  }).format(micros / MICROS_PER_EURO);
+}
+
+export const UNLIMITED = '∞';
+
+/** A user's balance: money, or ∞ when the API says null (admins are never limited by balance). */
+export function formatBalance(micros: number | null, language: Language): string {
+  return micros === null ? UNLIMITED : formatMoney(micros, language);
+}
+
+/** A date and time of the API (ISO 8601) in the user's language, e.g. `3 Jan 2026, 14:05`. */
+export function formatDateTime(value: string | number, language: Language): string {
+  const date = new Date(value);
+  if (Number.isNaN(date.getTime())) {
+    return String(value);
+  }
+  return new Intl.DateTimeFormat(language, { dateStyle: 'medium', timeStyle: 'short' }).format(date);
+}
+
+/** A date of the API (ISO 8601) without the time, e.g. `3 Jan 2026`. */
+export function formatDate(value: string | number, language: Language): string {
+  const date = new Date(value);
+  if (Number.isNaN(date.getTime())) {
+    return String(value);
+  }
+  return new Intl.DateTimeFormat(language, { dateStyle: 'medium' }).format(date);
+}

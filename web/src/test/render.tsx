@@ -3,7 +3,9 @@ import { render } from '@testing-library/react';
 import type { AxiosAdapter, AxiosResponse, InternalAxiosRequestConfig } from 'axios';
 import { AxiosError } from 'axios';
 import type { ReactElement, ReactNode } from 'react';
-import { createMemoryRouter, RouterProvider } from 'react-router';
+import { createMemoryRouter, RouterProvider, type RouteObject } from 'react-router';
+import { onTestFinished } from 'vitest';
+import { apiClient } from '@/api/client';
 import { AppProviders } from '@/app/AppProviders';
 import { routes } from '@/app/routes';
 import type { Language } from '@/i18n/messages';
@@ -21,17 +23,26 @@ interface Options {
 /** Renders `ui` inside the app's providers (kept on rerender). Language: English unless told. */
 export function renderWithProviders(ui: ReactElement, { language = 'en', queryClient = testQueryClient() }: Options = {}) {
   const wrapper = ({ children }: { children: ReactNode }) => (
-    <AppProviders queryClient={queryClient} language={language}>
+    <AppProviders queryClient={queryClient} language={language} mantineEnv="test">
       {children}
     </AppProviders>
   );
   return { queryClient, ...render(ui, { wrapper }) };
 }
 
-/** The real route table at `path`, as the app renders it. */
-export function renderRoute(path: string, options: Options = {}) {
-  const router = createMemoryRouter(routes, { initialEntries: [path] });
-  return renderWithProviders(<RouterProvider router={router} />, options);
+/** The real route table (or `table`) at `path`, as the app renders it. `router.state.location` is where it ended up. */
+export function renderRoute(path: string, options: Options & { table?: RouteObject[] } = {}) {
+  const router = createMemoryRouter(options.table ?? routes, { initialEntries: [path] });
+  return { router, ...renderWithProviders(<RouterProvider router={router} />, options) };
+}
+
+/** Makes the app's axios client use `adapter` until the end of the current test. */
+export function serve(adapter: AxiosAdapter): void {
+  const original = apiClient.defaults.adapter;
+  apiClient.defaults.adapter = adapter;
+  onTestFinished(() => {
+    apiClient.defaults.adapter = original;
+  });
 }
 
 export interface FakeReply {
@@ -69,4 +80,31 @@ export function failingAdapter(code: string, message: string): AxiosAdapter {
   return async (config) => {
     throw new AxiosError(message, code, config, {});
   };
+}
+
+type Handler = FakeReply | ((config: InternalAxiosRequestConfig) => FakeReply | Promise<FakeReply>);
+
+/** What every page asks for and a test may not care about: by default nobody is signed in. */
+const DEFAULT_ROUTES: Record<string, Handler> = {
+  'GET /api/auth/verify': { status: 401, data: { error: { code: 'unauthorized', message: 'Sign in first' } } },
+};
+
+/**
+ * A fake API answering by `METHOD /path` (e.g. `'DELETE /api/auth/sessions/s2'`); unknown routes get a
+ * 404 route_not_found, and GET /api/auth/verify a 401 unless the test says otherwise.
+ */
+export function fakeServer(table: Record<string, Handler>) {
+  return fakeAdapter((config) => {
+    const key = `${(config.method ?? 'get').toUpperCase()} ${config.url ?? ''}`;
+    const handler = table[key] ?? DEFAULT_ROUTES[key];
+    if (handler === undefined) {
+      return { status: 404, data: { error: { code: 'route_not_found', message: `No fake route for ${key}` } } };
+    }
+    return typeof handler === 'function' ? handler(config) : handler;
+  });
+}
+
+/** The URLs a fake adapter was asked for, as `METHOD /path`. */
+export function requested(calls: InternalAxiosRequestConfig[]): string[] {
+  return calls.map((config) => `${(config.method ?? 'get').toUpperCase()} ${config.url ?? ''}`);
 }

@@ -16,4 +16,5 @@ export const statusQuery = () =>
     queryKey: ['status'] as const,
     queryFn: ({ signal }) => fetchStatus(signal),
     refetchInterval: 15_000,
+    meta: { public: true }, // the same for everyone: kept when the user signs out (see clearUserData)
   });

@@ -1,10 +1,8 @@
 import { screen, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
-import type { AxiosAdapter } from 'axios';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { apiClient } from '@/api/client';
+import { describe, expect, it } from 'vitest';
 import type { Status } from '@/api/queries/system';
-import { failingAdapter, fakeAdapter, renderRoute } from '@/test/render';
+import { failingAdapter, fakeServer, renderRoute, requested, serve, type FakeReply } from '@/test/render';
 
 const healthy: Status = {
   name: 'neuropod',
@@ -17,26 +15,22 @@ const healthy: Status = {
 };
 
 // The page goes through the real query factory and axios client; only the transport is fake.
-let originalAdapter: typeof apiClient.defaults.adapter;
-beforeEach(() => {
-  originalAdapter = apiClient.defaults.adapter;
-});
-afterEach(() => {
-  apiClient.defaults.adapter = originalAdapter;
-});
-function serve(adapter: AxiosAdapter) {
-  apiClient.defaults.adapter = adapter;
+// Nobody is signed in (fakeServer answers GET /api/auth/verify with 401): the page is public.
+function serveStatus(reply: FakeReply | (() => FakeReply | Promise<FakeReply>)) {
+  const server = fakeServer({ 'GET /api/status': reply });
+  serve(server.adapter);
+  return server;
 }
 
 describe('HomePage (/)', () => {
   it('shows version, uptime and every dependency when the service is healthy', async () => {
-    const { adapter, calls } = fakeAdapter({ status: 200, data: healthy });
-    serve(adapter);
+    const { calls } = serveStatus({ status: 200, data: healthy });
     renderRoute('/');
 
     expect(screen.getByRole('heading', { level: 1, name: 'Neuropod' })).toBeInTheDocument();
     expect(await screen.findByText('0.1.0-test')).toBeInTheDocument();
-    expect(calls.map((c) => c.url)).toEqual(['/api/status']);
+    expect(requested(calls)).toContain('GET /api/status');
+    expect(screen.getByRole('link', { name: 'Sign in' })).toHaveAttribute('href', '/login');
 
     expect(screen.getByText('All systems operational')).toBeInTheDocument();
     expect(screen.getByText('test')).toBeInTheDocument();
@@ -55,7 +49,7 @@ describe('HomePage (/)', () => {
       database: { status: 'down', error: 'connection refused' },
       kubernetes: { status: 'ok', latency_ms: 12 },
     };
-    serve(fakeAdapter({ status: 200, data: down }).adapter);
+    serveStatus({ status: 200, data: down });
     renderRoute('/');
 
     const database = await screen.findByRole('group', { name: 'Database' });
@@ -67,7 +61,7 @@ describe('HomePage (/)', () => {
   });
 
   it('renders in Spanish', async () => {
-    serve(fakeAdapter({ status: 200, data: { ...healthy, database: { status: 'down' } } }).adapter);
+    serveStatus({ status: 200, data: { ...healthy, database: { status: 'down' } } });
     renderRoute('/', { language: 'es' });
 
     const database = await screen.findByRole('group', { name: 'Base de datos' });
@@ -79,7 +73,7 @@ describe('HomePage (/)', () => {
 
   it('shows a loading state until the status arrives', async () => {
     let answer: (value: { status: number; data: Status }) => void = () => {};
-    serve(fakeAdapter(() => new Promise((resolve) => (answer = resolve))).adapter);
+    serveStatus(() => new Promise((resolve) => (answer = resolve)));
     renderRoute('/');
 
     expect(screen.getByRole('status', { name: 'Loading…' })).toBeInTheDocument();
@@ -91,17 +85,15 @@ describe('HomePage (/)', () => {
 
   it("shows the server's error message and request id, and retries on demand", async () => {
     let replies = 0;
-    serve(
-      fakeAdapter(() => {
-        replies += 1;
-        return replies === 1
-          ? {
-              status: 503,
-              data: { error: { code: 'service_unavailable', message: 'Shutting down', request_id: 'req-42' } },
-            }
-          : { status: 200, data: healthy };
-      }).adapter,
-    );
+    serveStatus(() => {
+      replies += 1;
+      return replies === 1
+        ? {
+            status: 503,
+            data: { error: { code: 'service_unavailable', message: 'Shutting down', request_id: 'req-42' } },
+          }
+        : { status: 200, data: healthy };
+    });
     renderRoute('/');
 
     const alert = await screen.findByRole('alert');
@@ -124,7 +116,7 @@ describe('HomePage (/)', () => {
   });
 
   it('says the service is unreachable when a gateway answers instead of the API', async () => {
-    serve(fakeAdapter({ status: 502, data: 'Bad Gateway', headers: { 'content-type': 'text/plain' } }).adapter);
+    serveStatus({ status: 502, data: 'Bad Gateway', headers: { 'content-type': 'text/plain' } });
     renderRoute('/');
 
     const alert = await screen.findByRole('alert');
