@@ -16,7 +16,7 @@ constexpr std::string_view kOAuthCookie = "neuropod_oauth";
 constexpr std::string_view kOAuthCookiePath = "/api/auth/google";
 constexpr auto kOAuthStateLifetime = std::chrono::minutes(10);
 constexpr std::size_t kMaxReturnTo = 512;
-constexpr std::size_t kMaxTokenLength = 16 * 1024;
+constexpr std::size_t kMaxTokenLength = std::size_t{16} * 1024;
 
 std::int64_t unix_seconds(core::TimePoint t) {
   return std::chrono::duration_cast<std::chrono::seconds>(t.time_since_epoch()).count();

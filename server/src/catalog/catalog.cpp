@@ -14,6 +14,7 @@ namespace {
 
 constexpr std::string_view kSettingsId = "settings";
 constexpr std::int64_t kMaxPriceMicros = 1'000'000'000'000;  // 1,000,000 EUR per hour
+constexpr std::int64_t kWeekMinutes = std::int64_t{7} * 24 * 60;
 
 // Docker's reference grammar (distribution/reference): [domain[:port]/]path[:tag][@digest].
 const std::regex& image_regex() {
@@ -404,7 +405,7 @@ Settings settings_from_json(const nlohmann::json& body) {
       for (std::size_t i = 0; i < w->size(); ++i) {
         const auto& v = (*w)[i];
         if (!v.is_number_integer() || v.get<std::int64_t>() < 1 ||
-            v.get<std::int64_t>() > 7 * 24 * 60) {
+            v.get<std::int64_t>() > kWeekMinutes) {
           f.fail("low_balance_warning_minutes[" + std::to_string(i) + "]",
                  "must be from 1 to 10080");
           continue;
@@ -414,11 +415,11 @@ Settings settings_from_json(const nlohmann::json& body) {
       std::sort(s.low_balance_warning_minutes.rbegin(), s.low_balance_warning_minutes.rend());
     }
   }
-  s.min_runway_minutes = f.integer("min_runway_minutes", true, 0, 7 * 24 * 60).value_or(10);
+  s.min_runway_minutes = f.integer("min_runway_minutes", true, 0, kWeekMinutes).value_or(10);
   s.max_running_pods_per_user = f.integer("max_running_pods_per_user", true, 1, 100).value_or(3);
   s.workspace_size = quantity(f, "workspace_size", true, "20Gi");
   s.workspace_storage_class = f.string("workspace_storage_class", false, 0, 63).value_or("");
-  s.idle_timeout_minutes = f.integer("idle_timeout_minutes", true, 0, 7 * 24 * 60).value_or(60);
+  s.idle_timeout_minutes = f.integer("idle_timeout_minutes", true, 0, kWeekMinutes).value_or(60);
   s.allow_keep_running = f.boolean("allow_keep_running", true).value_or(true);
   s.base_domain = f.string("base_domain", true, 1, 200).value_or("");
   if (!s.base_domain.empty() && !std::regex_match(s.base_domain, domain_regex())) {
@@ -426,6 +427,18 @@ Settings settings_from_json(const nlohmann::json& body) {
   }
   f.throw_if_any();
   return s;
+}
+
+core::Micros custom_price(const Settings& s, std::string_view tier_id, std::int64_t gpus) {
+  if (gpus < 0 || gpus > 16) {
+    throw core::ValidationError("gpus", "must be from 0 to 16");
+  }
+  for (const auto& t : s.tiers) {
+    if (t.id == tier_id) {
+      return t.price_per_hour + core::Micros(s.gpu_price_per_hour.value() * gpus);
+    }
+  }
+  throw core::ValidationError("tier", "is not one of the tiers in the price list");
 }
 
 nlohmann::json to_json(const Template& t) {

@@ -89,6 +89,10 @@ std::vector<Port> ports_from_json(const nlohmann::json& value, const std::string
 std::vector<EnvVar> env_from_json(const nlohmann::json& value, const std::string& field,
                                   std::vector<core::FieldError>& errors);
 
+// Hourly price of a custom image: the tier's price plus the price per GPU for each GPU.
+// Throws core::ValidationError("tier") for an unknown tier, ("gpus") outside 0..16.
+core::Micros custom_price(const Settings& s, std::string_view tier_id, std::int64_t gpus);
+
 nlohmann::json to_json(const Template& t);
 nlohmann::json to_json(const Settings& s);
 nlohmann::json pricing_json(const Settings& s);
