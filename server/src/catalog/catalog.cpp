@@ -253,21 +253,58 @@ bool is_quantity(std::string_view q) {
   return !q.empty() && q.size() <= 32 && std::regex_match(q.begin(), q.end(), quantity_regex());
 }
 
-std::vector<Port> ports_from_json(const nlohmann::json& value, const std::string& field,
-                                  std::vector<core::FieldError>& errors) {
-  std::vector<Port> out;
-  if (!value.is_array() || value.size() > 16) {
-    errors.push_back({field, "must be a list of at most 16 ports"});
+namespace {
+
+// A JSON list of objects, each read by `one(Fields&)` with field names like "ports[2].port".
+template <typename T, typename One>
+std::vector<T> object_list(const nlohmann::json& value, const std::string& field,
+                           std::size_t max_items, const std::string& what,
+                           std::vector<core::FieldError>& errors, One&& one) {
+  std::vector<T> out;
+  if (!value.is_array() || value.size() > max_items) {
+    errors.push_back(
+        {field, "must be a list of at most " + std::to_string(max_items) + " " + what});
     return out;
   }
-  std::set<std::int64_t> seen;
   for (std::size_t i = 0; i < value.size(); ++i) {
-    const auto prefix = field + "[" + std::to_string(i) + "].";
+    const auto item = field + "[" + std::to_string(i) + "]";
     if (!value[i].is_object()) {
-      errors.push_back({field + "[" + std::to_string(i) + "]", "must be an object"});
+      errors.push_back({item, "must be an object"});
       continue;
     }
-    core::Fields f(value[i], prefix);
+    core::Fields f(value[i], item + ".");
+    out.push_back(one(f));
+    errors.insert(errors.end(), f.errors().begin(), f.errors().end());
+  }
+  return out;
+}
+
+std::vector<Tier> tiers_from_json(const nlohmann::json& value,
+                                  std::vector<core::FieldError>& errors) {
+  std::set<std::string> ids;
+  return object_list<Tier>(value, "tiers", 20, "tiers", errors, [&ids](core::Fields& f) {
+    Tier t;
+    t.id = f.string("id", true, 1, 40).value_or("");
+    if (!t.id.empty() && !std::regex_match(t.id, slug_regex())) {
+      f.fail("id", "must be lower-case letters, digits and -");
+    } else if (!t.id.empty() && !ids.insert(t.id).second) {
+      f.fail("id", "appears twice");
+    }
+    t.name = f.string("name", true, 1, 80).value_or("");
+    t.cpu = quantity(f, "cpu", true, "1");
+    t.memory = quantity(f, "memory", true, "1Gi");
+    t.price_per_hour =
+        core::Micros(f.integer("price_per_hour_micros", true, 0, kMaxPriceMicros).value_or(0));
+    return t;
+  });
+}
+
+}  // namespace
+
+std::vector<Port> ports_from_json(const nlohmann::json& value, const std::string& field,
+                                  std::vector<core::FieldError>& errors) {
+  std::set<std::int64_t> seen;
+  return object_list<Port>(value, field, 16, "ports", errors, [&seen](core::Fields& f) {
     Port p;
     p.port = f.integer("port", true, 1, 65535).value_or(0);
     p.name = f.string("name", false, 1, 32).value_or("port-" + std::to_string(p.port));
@@ -278,27 +315,14 @@ std::vector<Port> ports_from_json(const nlohmann::json& value, const std::string
     if (p.port != 0 && !seen.insert(p.port).second) {
       f.fail("port", "appears twice");
     }
-    errors.insert(errors.end(), f.errors().begin(), f.errors().end());
-    out.push_back(std::move(p));
-  }
-  return out;
+    return p;
+  });
 }
 
 std::vector<EnvVar> env_from_json(const nlohmann::json& value, const std::string& field,
                                   std::vector<core::FieldError>& errors) {
-  std::vector<EnvVar> out;
-  if (!value.is_array() || value.size() > 64) {
-    errors.push_back({field, "must be a list of at most 64 variables"});
-    return out;
-  }
   std::set<std::string> seen;
-  for (std::size_t i = 0; i < value.size(); ++i) {
-    const auto prefix = field + "[" + std::to_string(i) + "].";
-    if (!value[i].is_object()) {
-      errors.push_back({field + "[" + std::to_string(i) + "]", "must be an object"});
-      continue;
-    }
-    core::Fields f(value[i], prefix);
+  return object_list<EnvVar>(value, field, 64, "variables", errors, [&seen](core::Fields& f) {
     EnvVar e;
     e.name = f.string("name", true, 1, 128).value_or("");
     e.value = f.string("value", false, 0, 8192).value_or("");
@@ -307,10 +331,8 @@ std::vector<EnvVar> env_from_json(const nlohmann::json& value, const std::string
     } else if (!e.name.empty() && !seen.insert(e.name).second) {
       f.fail("name", "appears twice");
     }
-    errors.insert(errors.end(), f.errors().begin(), f.errors().end());
-    out.push_back(std::move(e));
-  }
-  return out;
+    return e;
+  });
 }
 
 Template template_from_json(const nlohmann::json& body) {
@@ -365,33 +387,10 @@ Settings settings_from_json(const nlohmann::json& body) {
   core::Fields f(body);
   Settings s;
   if (const auto* tiers = f.value("tiers", true)) {
-    if (!tiers->is_array() || tiers->empty() || tiers->size() > 20) {
-      f.fail("tiers", "must be a list of 1 to 20 tiers");
-    } else {
-      std::set<std::string> ids;
-      for (std::size_t i = 0; i < tiers->size(); ++i) {
-        const auto prefix = "tiers[" + std::to_string(i) + "].";
-        if (!(*tiers)[i].is_object()) {
-          f.fail("tiers[" + std::to_string(i) + "]", "must be an object");
-          continue;
-        }
-        core::Fields tf((*tiers)[i], prefix);
-        Tier t;
-        t.id = tf.string("id", true, 1, 40).value_or("");
-        if (!t.id.empty() && !std::regex_match(t.id, slug_regex())) {
-          tf.fail("id", "must be lower-case letters, digits and -");
-        } else if (!t.id.empty() && !ids.insert(t.id).second) {
-          tf.fail("id", "appears twice");
-        }
-        t.name = tf.string("name", true, 1, 80).value_or("");
-        t.cpu = quantity(tf, "cpu", true, "1");
-        t.memory = quantity(tf, "memory", true, "1Gi");
-        t.price_per_hour =
-            core::Micros(tf.integer("price_per_hour_micros", true, 0, kMaxPriceMicros).value_or(0));
-        f.absorb(tf);
-        s.tiers.push_back(std::move(t));
-      }
+    if (tiers->is_array() && tiers->empty()) {
+      f.fail("tiers", "must have at least one tier");
     }
+    s.tiers = tiers_from_json(*tiers, f.errors());
   }
   s.gpu_price_per_hour =
       core::Micros(f.integer("gpu_price_per_hour_micros", true, 0, kMaxPriceMicros).value_or(0));

@@ -38,7 +38,7 @@ const servers: OwnServer[] = [];
 afterEach(async () => {
   for (const s of servers.splice(0)) {
     s.process.kill('SIGTERM');
-    await s.exited;
+    expect(await s.exited, 'exit code on SIGTERM (sanitizer reports make it non-zero)').toBe(0);
   }
 });
 
@@ -144,7 +144,7 @@ describe('templates', () => {
 
     for (let i = 0; i < 2; i += 1) {
       server.process.kill('SIGTERM');
-      await server.exited;
+      expect(await server.exited).toBe(0);
       servers.pop();
       server = await spawnServer({ MONGODB_URI: mongo });
       servers.push(server);
