@@ -61,8 +61,9 @@ class Transport {
   // "host:port" of the API server, for messages.
   const std::string& server_host() const;
 
+  struct Impl;  // defined in stream.cpp
+
  private:
-  struct Impl;
   std::shared_ptr<Impl> impl_;  // shared with the running exchanges
 };
 

@@ -45,7 +45,8 @@ k8s::PodSpecInput comfy() {
   return in;
 }
 
-const json& main_container(const json& pod) {
+// By value: callers pass temporaries.
+json main_container(const json& pod) {
   return pod["spec"]["containers"][0];
 }
 
@@ -101,7 +102,7 @@ TEST(Naming, SafeNameTruncatesAndNeverEndsInDash) {
   const std::string cut = k8s::safe_name(std::string(k8s::kMaxSafeNameLength - 1, 'a') + " b");
   EXPECT_EQ(cut, std::string(k8s::kMaxSafeNameLength - 1, 'a'));
   for (const std::string& s : {std::string("x"), std::string("Hello World"), longest, cut}) {
-    EXPECT_EQ(k8s::safe_name(s), s) << "idempotent";
+    EXPECT_EQ(k8s::safe_name(k8s::safe_name(s)), k8s::safe_name(s)) << "idempotent";
   }
 }
 
@@ -194,7 +195,7 @@ TEST(ManifestPod, MetadataAndLabels) {
 TEST(ManifestPod, Container) {
   const json p = k8s::pod(comfy());
   ASSERT_EQ(p["spec"]["containers"].size(), 1U);
-  const json& c = main_container(p);
+  const json c = main_container(p);
   EXPECT_EQ(c["name"], "main");
   EXPECT_EQ(c["image"], "ghcr.io/example/comfyui:1.0");
   EXPECT_EQ(c["env"], json::parse(R"([{"name":"CLI_ARGS","value":"--listen 0.0.0.0"}])"));
@@ -208,7 +209,7 @@ TEST(ManifestPod, Container) {
   k8s::PodSpecInput in = comfy();
   in.command = {"/bin/bash", "-lc"};
   in.args = {"sleep infinity"};
-  const json& with = main_container(k8s::pod(in));
+  const json with = main_container(k8s::pod(in));
   EXPECT_EQ(with["command"], json::parse(R"(["/bin/bash","-lc"])"));
   EXPECT_EQ(with["args"], json::parse(R"(["sleep infinity"])"));
 
@@ -244,7 +245,7 @@ TEST(ManifestPod, SecurityAndPodSettings) {
   EXPECT_EQ(spec["terminationGracePeriodSeconds"], 30);
   EXPECT_EQ(spec["securityContext"]["fsGroup"], 1000);
   EXPECT_EQ(spec["securityContext"]["fsGroupChangePolicy"], "OnRootMismatch");
-  const json& sc = main_container(p)["securityContext"];
+  const json sc = main_container(p)["securityContext"];
   EXPECT_EQ(sc["allowPrivilegeEscalation"], false);
   EXPECT_EQ(sc["capabilities"]["drop"], json::parse(R"(["NET_RAW"])"));
   EXPECT_EQ(sc["seccompProfile"]["type"], "RuntimeDefault");

@@ -520,6 +520,7 @@ export interface components {
             idle_timeout_minutes: number;
             /** @description Users may mark a pod keep running (exempt from idle stop). */
             allow_keep_running: boolean;
+            /** @description Pods are served at <name>-<user>-<port>.<base_domain>. */
             base_domain: string;
         };
         Pricing: {

@@ -1,0 +1,637 @@
+#include "k8s/stream.hpp"
+
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <sys/socket.h>
+
+#include <array>
+#include <charconv>
+#include <cstdint>
+#include <fstream>
+#include <iterator>
+#include <limits>
+#include <mutex>
+#include <optional>
+#include <stdexcept>
+#include <system_error>
+#include <utility>
+
+#include <openssl/ssl.h>
+#include <openssl/x509v3.h>
+#include <boost/asio.hpp>
+#include <boost/asio/ssl.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <boost/url/parse.hpp>
+
+#include "k8s/client.hpp"
+
+namespace neuropod::k8s {
+
+namespace asio = boost::asio;
+namespace ssl = asio::ssl;
+namespace beast = boost::beast;
+namespace bhttp = beast::http;
+using tcp = asio::ip::tcp;
+using namespace std::chrono_literals;
+
+namespace {
+
+constexpr std::uint32_t kHeaderLimit = std::uint32_t{64} * 1024;
+constexpr std::uint64_t kResponseLimit = std::uint64_t{64} * 1024 * 1024;  // a big List
+constexpr std::uint64_t kErrorBodyLimit = std::uint64_t{1024} * 1024;      // a Status
+constexpr std::size_t kChunkSize = std::size_t{16} * 1024;
+constexpr auto kTokenRefresh = 60s;  // kubelet rotates projected tokens well before they expire
+
+std::string trim(std::string s) {
+  constexpr const char* space = " \t\r\n";
+  const auto first = s.find_first_not_of(space);
+  if (first == std::string::npos) {
+    return {};
+  }
+  return s.substr(first, s.find_last_not_of(space) - first + 1);
+}
+
+std::optional<std::string> read_file(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) {
+    return std::nullopt;
+  }
+  return std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+}
+
+// Errors land in `ec` instead of being thrown.
+auto into(boost::system::error_code& ec) {
+  return asio::redirect_error(asio::use_awaitable, ec);
+}
+
+}  // namespace
+
+struct Transport::Impl {
+  asio::any_io_executor executor;
+  std::shared_ptr<ssl::context> tls;  // null for http://
+  bool verify = true;
+  std::string host;  // for DNS, SNI and verification: no brackets
+  bool host_is_ip = false;
+  std::string port;
+  std::string host_header;  // as in the URL
+  std::string base_path;    // the server URL's path, no '/' at the end
+  std::string server_host;  // "host:port" for messages
+
+  std::string token_file;
+  std::mutex token_mutex;
+  std::string token;
+  std::chrono::steady_clock::time_point token_read = std::chrono::steady_clock::now();
+
+  // The bearer token, re-read from token_file once a minute (rotated ServiceAccount tokens). A
+  // file that cannot be read keeps the previous token: the API server then says 401 if it expired.
+  std::string bearer() {
+    const std::lock_guard lock(token_mutex);
+    const auto now = std::chrono::steady_clock::now();
+    if (!token_file.empty() && now - token_read >= kTokenRefresh) {
+      token_read = now;
+      if (auto text = read_file(token_file)) {
+        auto fresh = trim(std::move(*text));
+        if (!fresh.empty()) {
+          token = std::move(fresh);
+        }
+      }
+    }
+    return token;
+  }
+};
+
+namespace {
+
+void parse_server(const std::string& server, Transport::Impl& impl) {
+  auto parsed = boost::urls::parse_uri(server);
+  if (!parsed) {
+    throw std::invalid_argument("Kubernetes server URL '" + server +
+                                "' is invalid: " + parsed.error().message());
+  }
+  const auto& u = *parsed;
+  const bool https = u.scheme_id() == boost::urls::scheme::https;
+  if (!https && u.scheme_id() != boost::urls::scheme::http) {
+    throw std::invalid_argument("Kubernetes server URL '" + server + "' must be https:// or http://");
+  }
+  if (u.has_userinfo() || u.has_query() || u.has_fragment()) {
+    throw std::invalid_argument("Kubernetes server URL '" + server +
+                                "' must not hold credentials, a query or a fragment");
+  }
+  switch (u.host_type()) {
+    case boost::urls::host_type::name: impl.host = u.host_name(); break;
+    case boost::urls::host_type::ipv4:
+    case boost::urls::host_type::ipv6:
+      impl.host = u.host_address();
+      impl.host_is_ip = true;
+      break;
+    default: throw std::invalid_argument("Kubernetes server URL '" + server + "' has no usable host");
+  }
+  if (impl.host.empty()) {
+    throw std::invalid_argument("Kubernetes server URL '" + server + "' has no host");
+  }
+  impl.port = https ? "443" : "80";
+  if (u.has_port()) {
+    const std::string_view p = u.port();
+    unsigned number = 0;
+    const auto* end = p.data() + p.size();
+    const auto res = std::from_chars(p.data(), end, number);
+    if (p.empty() || res.ec != std::errc() || res.ptr != end || number == 0 || number > 65535) {
+      throw std::invalid_argument("Kubernetes server URL '" + server + "' has an invalid port");
+    }
+    impl.port = std::to_string(number);
+  }
+  impl.host_header = u.encoded_host_and_port();
+  impl.base_path = u.encoded_path();
+  while (!impl.base_path.empty() && impl.base_path.back() == '/') {
+    impl.base_path.pop_back();
+  }
+  if (!impl.base_path.empty() && impl.base_path.front() != '/') {
+    // Boost.URL 1.81 reads "https://h:6x/" as port 6 and path "x/".
+    throw std::invalid_argument("Kubernetes server URL '" + server + "' has an invalid port");
+  }
+  impl.server_host = u.encoded_host_and_port();
+  if (!u.has_port()) {
+    impl.server_host += ":" + impl.port;
+  }
+}
+
+std::shared_ptr<ssl::context> make_tls_context(const KubeConfig& cfg) {
+  auto ctx = std::make_shared<ssl::context>(ssl::context::tls_client);
+  SSL_CTX_set_min_proto_version(ctx->native_handle(), TLS1_2_VERSION);
+  ctx->set_options(ssl::context::default_workarounds | ssl::context::no_compression);
+  boost::system::error_code ec;
+  if (cfg.ca_pem.empty()) {
+    ctx->set_default_verify_paths(ec);
+    if (ec) {
+      throw std::invalid_argument("Kubernetes TLS: the system CA store cannot be loaded: " +
+                                  ec.message());
+    }
+  } else {
+    // As client-go: a configured CA is the only one trusted for the API server.
+    ctx->add_certificate_authority(asio::buffer(cfg.ca_pem), ec);
+    if (ec) {
+      throw std::invalid_argument("Kubernetes TLS: the certificate authority holds no valid PEM "
+                                  "certificate: " +
+                                  ec.message());
+    }
+  }
+  if (cfg.client_cert_pem.empty() != cfg.client_key_pem.empty()) {
+    throw std::invalid_argument("Kubernetes TLS: client certificate and key must be given together");
+  }
+  if (!cfg.client_cert_pem.empty()) {
+    ctx->use_private_key(asio::buffer(cfg.client_key_pem), ssl::context::pem, ec);
+    if (ec) {
+      throw std::invalid_argument("Kubernetes TLS: the client key is not a valid PEM private key: " +
+                                  ec.message());
+    }
+    ctx->use_certificate_chain(asio::buffer(cfg.client_cert_pem), ec);
+    if (ec) {
+      throw std::invalid_argument(
+          "Kubernetes TLS: the client certificate is not a valid PEM chain: " + ec.message());
+    }
+    if (SSL_CTX_check_private_key(ctx->native_handle()) != 1) {
+      throw std::invalid_argument(
+          "Kubernetes TLS: the client key does not match the client certificate");
+    }
+  }
+  ctx->set_verify_mode(cfg.insecure_skip_tls_verify ? ssl::verify_none : ssl::verify_peer);
+  return ctx;
+}
+
+// One exchange's socket, resolver and deadline, on one strand: the deadline's handler, a stop
+// request (posted) and the exchange coroutine never run at the same time.
+struct Connection {
+  explicit Connection(const asio::any_io_executor& ex) : resolver(ex), timer(ex) {}
+  Connection(const Connection&) = delete;
+  Connection& operator=(const Connection&) = delete;
+  Connection(Connection&&) = delete;
+  Connection& operator=(Connection&&) = delete;
+  ~Connection() { close(); }
+
+  tcp::resolver resolver;
+  asio::steady_timer timer;
+  std::optional<tcp::socket> plain;
+  std::optional<ssl::stream<tcp::socket>> tls;
+  bool timed_out = false;
+  bool stopped = false;
+
+  tcp::socket& socket() { return tls ? tls->next_layer() : *plain; }
+
+  void close() {
+    boost::system::error_code ignored;
+    if (plain || tls) {
+      socket().close(ignored);
+    }
+  }
+
+  // Aborts whatever is in flight (resolve cancelled, socket closed).
+  void abort() {
+    resolver.cancel();
+    close();
+  }
+
+  // (Re)arms the deadline: on expiry everything in flight is aborted and later steps see
+  // `timed_out`.
+  static void arm(const std::shared_ptr<Connection>& conn, std::chrono::milliseconds timeout) {
+    conn->timer.expires_after(timeout);
+    conn->timer.async_wait([weak = std::weak_ptr<Connection>(conn)](boost::system::error_code ec) {
+      auto c = weak.lock();
+      if (ec || !c) {
+        return;
+      }
+      c->timed_out = true;
+      c->abort();
+    });
+  }
+};
+
+std::string tls_failure_reason(ssl::stream<tcp::socket>& stream, boost::system::error_code ec) {
+  SSL* native = stream.native_handle();
+  const long verify = SSL_get_verify_result(native);
+  if ((SSL_get_verify_mode(native) & SSL_VERIFY_PEER) != 0 && verify != X509_V_OK) {
+    return std::string("certificate verify failed: ") + X509_verify_cert_error_string(verify);
+  }
+  return ec.message();
+}
+
+// After each step: false when stop was requested; throws when the deadline passed or it failed.
+bool step_ok(const Transport::Impl& impl, const Connection& conn, boost::system::error_code ec,
+             const std::string& what) {
+  if (conn.stopped) {
+    return false;
+  }
+  if (conn.timed_out) {
+    throw KubeError::no_answer(impl.server_host, "timeout");
+  }
+  if (ec) {
+    throw KubeError::no_answer(impl.server_host, what + ": " + ec.message());
+  }
+  return true;
+}
+
+void set_keepalive(tcp::socket& socket) {
+  boost::system::error_code ec;
+  socket.set_option(asio::socket_base::keep_alive(true), ec);
+  // Probe after 30 s of silence, every 10 s, give up after 3: a dead peer ends a quiet stream.
+  const int idle = 30;
+  const int interval = 10;
+  const int count = 3;
+  const auto fd = socket.native_handle();
+  ::setsockopt(fd, IPPROTO_TCP, TCP_KEEPIDLE, &idle, sizeof idle);
+  ::setsockopt(fd, IPPROTO_TCP, TCP_KEEPINTVL, &interval, sizeof interval);
+  ::setsockopt(fd, IPPROTO_TCP, TCP_KEEPCNT, &count, sizeof count);
+}
+
+// Resolve, connect (every address in turn), TLS handshake with the host checked. The one place
+// where connections to the API server are made. false: stop requested meanwhile.
+asio::awaitable<bool> open(Transport::Impl& impl, Connection& conn, bool keepalive) {
+  const auto ex = co_await asio::this_coro::executor;
+  boost::system::error_code ec;
+  const auto endpoints = co_await conn.resolver.async_resolve(impl.host, impl.port, into(ec));
+  if (!step_ok(impl, conn, ec, "DNS lookup of " + impl.host + " failed")) {
+    co_return false;
+  }
+  if (impl.tls) {
+    conn.tls.emplace(ex, *impl.tls);
+  } else {
+    conn.plain.emplace(ex);
+  }
+  auto& socket = conn.socket();
+  boost::system::error_code last = asio::error::host_not_found;
+  bool connected = false;
+  for (const auto& entry : endpoints) {
+    socket.close(ec);
+    socket.open(entry.endpoint().protocol(), ec);
+    if (!ec) {
+      co_await socket.async_connect(entry.endpoint(), into(ec));
+    }
+    if (!step_ok(impl, conn, {}, "")) {
+      co_return false;
+    }
+    if (!ec) {
+      connected = true;
+      break;
+    }
+    last = ec;
+  }
+  if (!connected) {
+    throw KubeError::no_answer(impl.server_host, "connection failed: " + last.message());
+  }
+  socket.set_option(tcp::no_delay(true), ec);
+  if (keepalive) {
+    set_keepalive(socket);
+  }
+  if (!conn.tls) {
+    co_return true;
+  }
+  SSL* native = conn.tls->native_handle();
+  // SSL_set_tlsext_host_name(), without the macro's C-style cast.
+  if (!impl.host_is_ip && SSL_ctrl(native, SSL_CTRL_SET_TLSEXT_HOSTNAME, TLSEXT_NAMETYPE_host_name,
+                                   static_cast<void*>(const_cast<char*>(impl.host.c_str()))) != 1) {
+    throw KubeError::no_answer(impl.server_host, "TLS: cannot set SNI");
+  }
+  if (impl.verify) {
+    X509_VERIFY_PARAM* param = SSL_get0_param(native);
+    X509_VERIFY_PARAM_set_hostflags(param, X509_CHECK_FLAG_NO_PARTIAL_WILDCARDS);
+    const int named = impl.host_is_ip ? X509_VERIFY_PARAM_set1_ip_asc(param, impl.host.c_str())
+                                      : X509_VERIFY_PARAM_set1_host(param, impl.host.c_str(), 0);
+    if (named != 1) {
+      throw KubeError::no_answer(impl.server_host, "TLS: cannot set the expected host name");
+    }
+  }
+  co_await conn.tls->async_handshake(ssl::stream_base::client, into(ec));
+  if (conn.stopped) {
+    co_return false;
+  }
+  if (conn.timed_out) {
+    throw KubeError::no_answer(impl.server_host, "timeout");
+  }
+  if (ec) {
+    throw KubeError::no_answer(impl.server_host,
+                               "TLS handshake failed: " + tls_failure_reason(*conn.tls, ec));
+  }
+  co_return true;
+}
+
+bhttp::request<bhttp::string_body> make_request(Transport::Impl& impl, std::string_view method,
+                                                const std::string& target,
+                                                const std::string& content_type,
+                                                const std::string& accept, std::string body) {
+  bhttp::request<bhttp::string_body> req;
+  req.version(11);
+  const auto verb = bhttp::string_to_verb(method);
+  if (verb == bhttp::verb::unknown) {
+    throw std::invalid_argument("unsupported HTTP method " + std::string(method));
+  }
+  req.method(verb);
+  req.target(impl.base_path + target);
+  req.set(bhttp::field::host, impl.host_header);
+  req.set(bhttp::field::user_agent, "neuropod/" NEUROPOD_VERSION);
+  req.set(bhttp::field::accept, accept);
+  const auto token = impl.bearer();
+  if (!token.empty()) {
+    req.set(bhttp::field::authorization, "Bearer " + token);
+  }
+  if (!content_type.empty()) {
+    req.set(bhttp::field::content_type, content_type);
+  }
+  req.set(bhttp::field::connection, "close");
+  req.body() = std::move(body);
+  req.prepare_payload();
+  return req;
+}
+
+bool truncated_but_complete(boost::system::error_code ec, bool header_done, bool done) {
+  // The peer closed without close_notify: a body delimited by the end of the connection is still
+  // complete; any other framing reports a partial message.
+  return ec == ssl::error::stream_truncated && header_done && !done;
+}
+
+template <typename Stream>
+asio::awaitable<HttpResult> talk(Transport::Impl& impl, Connection& conn, Stream& stream,
+                                 bhttp::request<bhttp::string_body>& req) {
+  boost::system::error_code ec;
+  co_await bhttp::async_write(stream, req, into(ec));
+  step_ok(impl, conn, ec, "sending the request failed");
+  bhttp::response_parser<bhttp::string_body> parser;
+  parser.body_limit(kResponseLimit);
+  parser.header_limit(kHeaderLimit);
+  beast::flat_buffer buffer;
+  co_await bhttp::async_read(stream, buffer, parser, into(ec));
+  if (truncated_but_complete(ec, parser.is_header_done(), parser.is_done())) {
+    parser.put_eof(ec);
+  }
+  step_ok(impl, conn, ec, "reading the response failed");
+  HttpResult out;
+  out.status = parser.get().result_int();
+  out.body = std::move(parser.get().body());
+  co_return out;
+}
+
+// The one-shot exchange, on its own strand. Parameters by value (coroutine).
+asio::awaitable<HttpResult> exchange(std::shared_ptr<Transport::Impl> impl,
+                                     bhttp::request<bhttp::string_body> req,
+                                     std::chrono::milliseconds timeout) {
+  const auto ex = co_await asio::this_coro::executor;
+  auto conn = std::make_shared<Connection>(ex);
+  Connection::arm(conn, timeout);
+  co_await open(*impl, *conn, false);
+  HttpResult out;
+  if (conn->tls) {
+    out = co_await talk(*impl, *conn, *conn->tls, req);
+  } else {
+    out = co_await talk(*impl, *conn, *conn->plain, req);
+  }
+  conn->timer.cancel();
+  conn->close();
+  co_return out;
+}
+
+template <typename Stream>
+asio::awaitable<HttpResult> follow(Transport::Impl& impl, const std::shared_ptr<Connection>& conn,
+                                   Stream& stream, bhttp::request<bhttp::string_body>& req,
+                                   const Transport::DataCallback& on_data,
+                                   std::chrono::milliseconds stream_timeout) {
+  HttpResult out;
+  boost::system::error_code ec;
+  co_await bhttp::async_write(stream, req, into(ec));
+  if (!step_ok(impl, *conn, ec, "sending the request failed")) {
+    out.stopped = true;
+    co_return out;
+  }
+  bhttp::response_parser<bhttp::buffer_body> parser;
+  parser.body_limit(std::numeric_limits<std::uint64_t>::max());
+  parser.header_limit(kHeaderLimit);
+  beast::flat_buffer buffer;
+  co_await bhttp::async_read_header(stream, buffer, parser, into(ec));
+  if (!step_ok(impl, *conn, ec, "reading the response failed")) {
+    out.stopped = true;
+    co_return out;
+  }
+  out.status = parser.get().result_int();
+
+  if (out.status < 200 || out.status >= 300) {
+    // An error: its Status, whole.
+    bhttp::response_parser<bhttp::string_body> text(std::move(parser));
+    text.body_limit(kErrorBodyLimit);
+    co_await bhttp::async_read(stream, buffer, text, into(ec));
+    if (!step_ok(impl, *conn, {}, "")) {
+      out.stopped = true;
+      co_return out;
+    }
+    out.body = std::move(text.get().body());  // what arrived, even when cut short
+    co_return out;
+  }
+
+  // The header is in: from now on only `stream_timeout` bounds the stream.
+  if (stream_timeout.count() > 0) {
+    Connection::arm(conn, stream_timeout);
+  } else {
+    conn->timer.cancel();
+  }
+  std::array<char, kChunkSize> chunk{};
+  while (!parser.is_done()) {
+    parser.get().body().data = chunk.data();
+    parser.get().body().size = chunk.size();
+    co_await bhttp::async_read_some(stream, buffer, parser, into(ec));
+    if (ec == bhttp::error::need_buffer) {
+      ec = {};
+    }
+    if (truncated_but_complete(ec, true, parser.is_done())) {
+      parser.put_eof(ec);
+    }
+    const std::size_t n = chunk.size() - parser.get().body().size;
+    if (conn->stopped) {
+      out.stopped = true;
+      co_return out;
+    }
+    if (n > 0) {
+      on_data(std::string_view(chunk.data(), n));
+    }
+    if (!step_ok(impl, *conn, ec, "the stream broke")) {
+      out.stopped = true;
+      co_return out;
+    }
+  }
+  co_return out;
+}
+
+// A stream, on its own strand. Parameters by value (coroutine).
+asio::awaitable<HttpResult> streaming(std::shared_ptr<Transport::Impl> impl,
+                                      bhttp::request<bhttp::string_body> req,
+                                      Transport::DataCallback on_data, std::stop_token stop,
+                                      std::chrono::milliseconds connect_timeout,
+                                      std::chrono::milliseconds stream_timeout) {
+  const auto ex = co_await asio::this_coro::executor;
+  auto conn = std::make_shared<Connection>(ex);
+  HttpResult out;
+  out.stopped = true;
+  if (stop.stop_requested()) {
+    co_return out;
+  }
+  // request_stop() may come from any thread: the abort is posted to this strand.
+  const auto stop_now = [weak = std::weak_ptr<Connection>(conn), ex] {
+    asio::post(ex, [weak] {
+      if (auto c = weak.lock()) {
+        c->stopped = true;
+        c->abort();
+      }
+    });
+  };
+  const std::stop_callback on_stop(stop, stop_now);
+  Connection::arm(conn, connect_timeout);
+  if (!co_await open(*impl, *conn, true)) {
+    co_return out;
+  }
+  if (conn->tls) {
+    out = co_await follow(*impl, conn, *conn->tls, req, on_data, stream_timeout);
+  } else {
+    out = co_await follow(*impl, conn, *conn->plain, req, on_data, stream_timeout);
+  }
+  conn->timer.cancel();
+  conn->close();
+  co_return out;
+}
+
+asio::awaitable<bool> sleep_on_strand(std::chrono::milliseconds delay, std::stop_token stop) {
+  const auto ex = co_await asio::this_coro::executor;
+  if (stop.stop_requested()) {
+    co_return false;
+  }
+  auto timer = std::make_shared<asio::steady_timer>(ex, delay);
+  const auto cancel = [weak = std::weak_ptr<asio::steady_timer>(timer), ex] {
+    asio::post(ex, [weak] {
+      if (auto t = weak.lock()) {
+        t->cancel();
+      }
+    });
+  };
+  const std::stop_callback on_stop(stop, cancel);
+  boost::system::error_code ec;
+  co_await timer->async_wait(into(ec));
+  co_return !stop.stop_requested();
+}
+
+}  // namespace
+
+Transport::Transport(asio::any_io_executor executor, const KubeConfig& config)
+    : impl_(std::make_shared<Impl>()) {
+  impl_->executor = std::move(executor);
+  parse_server(config.server, *impl_);
+  if (config.server.rfind("https://", 0) == 0) {
+    impl_->tls = make_tls_context(config);
+    impl_->verify = !config.insecure_skip_tls_verify;
+  } else if (!config.client_cert_pem.empty()) {
+    throw std::invalid_argument("Kubernetes server URL '" + config.server +
+                                "' is http://: a client certificate needs https://");
+  }
+  impl_->token = config.token;
+  impl_->token_file = config.token_file;
+}
+
+Transport::~Transport() = default;
+
+const std::string& Transport::server_host() const { return impl_->server_host; }
+
+asio::awaitable<HttpResult> Transport::request(std::string method, std::string target,
+                                               std::string content_type, std::string body,
+                                               std::chrono::milliseconds timeout) {
+  auto impl = impl_;
+  auto req = make_request(*impl, method, target, content_type, "application/json", std::move(body));
+  // A strand of its own: the deadline's handler and the exchange never race, whatever executor
+  // the caller runs on. A named coroutine with by-value parameters (no lambda: GCC PR100611).
+  auto op = asio::co_spawn(asio::make_strand(impl->executor),
+                           exchange(impl, std::move(req), timeout), asio::use_awaitable);
+  co_return co_await std::move(op);
+}
+
+asio::awaitable<HttpResult> Transport::stream(std::string target, DataCallback on_data,
+                                              std::stop_token stop,
+                                              std::chrono::milliseconds connect_timeout,
+                                              std::chrono::milliseconds stream_timeout) {
+  auto impl = impl_;
+  auto req = make_request(*impl, "GET", target, "", "application/json, */*", "");
+  auto op = asio::co_spawn(asio::make_strand(impl->executor),
+                           streaming(impl, std::move(req), std::move(on_data), std::move(stop),
+                                     connect_timeout, stream_timeout),
+                           asio::use_awaitable);
+  co_return co_await std::move(op);
+}
+
+void LineSplitter::feed(std::string_view data,
+                        const std::function<void(std::string_view)>& on_line) {
+  while (!data.empty()) {
+    const auto nl = data.find('\n');
+    const std::size_t take = nl == std::string_view::npos ? data.size() : nl;
+    if (partial_.size() + take > max_) {
+      partial_.clear();
+      throw KubeError::no_answer("", "a line of the stream is longer than " +
+                                         std::to_string(max_) + " bytes");
+    }
+    if (nl == std::string_view::npos) {
+      partial_.append(data);
+      return;
+    }
+    std::string_view line = data.substr(0, nl);
+    if (!partial_.empty()) {
+      partial_.append(line);
+      line = partial_;
+    }
+    if (!line.empty() && line.back() == '\r') {
+      line.remove_suffix(1);
+    }
+    data.remove_prefix(nl + 1);
+    on_line(line);
+    partial_.clear();
+  }
+}
+
+asio::awaitable<bool> sleep_unless_stopped(std::chrono::milliseconds delay, std::stop_token stop) {
+  const auto ex = co_await asio::this_coro::executor;
+  auto op = asio::co_spawn(asio::make_strand(ex), sleep_on_strand(delay, std::move(stop)),
+                           asio::use_awaitable);
+  co_return co_await std::move(op);
+}
+
+}  // namespace neuropod::k8s
