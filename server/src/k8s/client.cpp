@@ -34,7 +34,8 @@ std::string string_field(const json& object, const char* key) {
 // A short, single-line excerpt of a body that is not a Status (a proxy's HTML page, ...).
 std::string excerpt(std::string_view body) {
   std::string out(body.substr(0, 200));
-  std::replace_if(out.begin(), out.end(), [](char c) { return c == '\n' || c == '\r'; }, ' ');
+  std::replace_if(
+      out.begin(), out.end(), [](char c) { return c == '\n' || c == '\r'; }, ' ');
   return out;
 }
 
@@ -117,8 +118,8 @@ KubeError make_error(unsigned status, std::string reason, const std::string& k8s
     if (status_details.is_object() && status_details.contains("causes") &&
         status_details["causes"].is_array()) {
       for (const auto& cause : status_details["causes"]) {
-        fields.push_back({{"field", string_field(cause, "field")},
-                          {"message", string_field(cause, "message")}});
+        fields.push_back(
+            {{"field", string_field(cause, "field")}, {"message", string_field(cause, "message")}});
       }
     }
     details["fields"] = std::move(fields);
@@ -169,8 +170,8 @@ KubeError KubeError::from_response(unsigned http_status, std::string_view body,
       details = status["details"];
     }
     // The HTTP status is authoritative (a Status' code matches it).
-    return make_error(http_status, string_field(status, "reason"),
-                      string_field(status, "message"), details, request);
+    return make_error(http_status, string_field(status, "reason"), string_field(status, "message"),
+                      details, request);
   }
   return make_error(http_status, "", excerpt(body), json::object(), request);
 }
@@ -180,7 +181,9 @@ KubeError KubeError::from_response(unsigned http_status, std::string_view body,
 
 namespace {
 
-bool lower_alnum(char c) { return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9'); }
+bool lower_alnum(char c) {
+  return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9');
+}
 
 bool dns_label_chars(std::string_view s) {
   if (s.empty() || !lower_alnum(s.front()) || !lower_alnum(s.back())) {
@@ -206,8 +209,9 @@ void check_resource(std::string_view resource) {
 
 void check_name(std::string_view name) {
   if (!name.empty() && !is_dns1123_subdomain(name)) {
-    throw std::invalid_argument("invalid Kubernetes object name '" + std::string(name) +
-                                "': must be a DNS-1123 subdomain (a-z, 0-9, '-', '.', at most 253)");
+    throw std::invalid_argument(
+        "invalid Kubernetes object name '" + std::string(name) +
+        "': must be a DNS-1123 subdomain (a-z, 0-9, '-', '.', at most 253)");
   }
 }
 
@@ -221,7 +225,9 @@ std::string with_name(std::string path, std::string_view name) {
 
 }  // namespace
 
-bool is_dns1123_label(std::string_view s) { return s.size() <= 63 && dns_label_chars(s); }
+bool is_dns1123_label(std::string_view s) {
+  return s.size() <= 63 && dns_label_chars(s);
+}
 
 bool is_dns1123_subdomain(std::string_view s) {
   if (s.empty() || s.size() > 253) {
@@ -251,8 +257,7 @@ std::string cluster_path(std::string_view resource, std::string_view name) {
   return with_name("/api/v1/" + std::string(resource), name);
 }
 
-std::string networking_path(std::string_view ns, std::string_view resource,
-                            std::string_view name) {
+std::string networking_path(std::string_view ns, std::string_view resource, std::string_view name) {
   return group_path("networking.k8s.io", "v1", ns, resource, name);
 }
 
@@ -306,8 +311,8 @@ std::string query_escape(std::string_view value) {
 WatchEvent parse_watch_event(std::string_view line, std::string_view request) {
   json j = json::parse(line, nullptr, false);
   if (!j.is_object() || !j.contains("type") || !j["type"].is_string()) {
-    throw KubeError::no_answer("", "malformed watch event from " + std::string(request) + ": " +
-                                       excerpt(line));
+    throw KubeError::no_answer(
+        "", "malformed watch event from " + std::string(request) + ": " + excerpt(line));
   }
   WatchEvent ev;
   ev.type = j["type"].get<std::string>();
@@ -334,7 +339,9 @@ std::string resource_version_of(const json& object) {
 
 namespace {
 
-bool ok_status(unsigned status) { return status >= 200 && status < 300; }
+bool ok_status(unsigned status) {
+  return status >= 200 && status < 300;
+}
 
 std::string target_of(const std::string& path, const std::string& query) {
   if (query.empty()) {
@@ -349,8 +356,8 @@ json json_or_throw(const HttpResult& res, const std::string& method, const std::
   }
   json out = json::parse(res.body, nullptr, false);
   if (out.is_discarded()) {
-    throw KubeError::no_answer("", "the response to " + method + " " + path + " is not JSON: " +
-                                       excerpt(res.body));
+    throw KubeError::no_answer(
+        "", "the response to " + method + " " + path + " is not JSON: " + excerpt(res.body));
   }
   return out;
 }
@@ -401,8 +408,7 @@ std::chrono::milliseconds twice(std::chrono::milliseconds d, std::chrono::millis
 
 }  // namespace
 
-KubeClient::KubeClient(asio::any_io_executor executor, KubeConfig config,
-                       KubeClientOptions options)
+KubeClient::KubeClient(asio::any_io_executor executor, KubeConfig config, KubeClientOptions options)
     : config_(std::move(config)),
       options_(options),
       transport_(std::make_shared<Transport>(std::move(executor), config_)) {}
@@ -472,8 +478,8 @@ asio::awaitable<json> KubeClient::apply(std::string path, json body, std::string
 asio::awaitable<bool> KubeClient::del(std::string path, std::string propagation) {
   auto transport = transport_;
   std::string body = delete_options(propagation);
-  const auto res = co_await transport->request("DELETE", path, "application/json",
-                                               std::move(body), options_.request_timeout);
+  const auto res = co_await transport->request("DELETE", path, "application/json", std::move(body),
+                                               options_.request_timeout);
   if (res.status == 404) {
     co_return false;
   }
@@ -484,8 +490,8 @@ asio::awaitable<bool> KubeClient::del(std::string path, std::string propagation)
 }
 
 asio::awaitable<std::string> KubeClient::watch(std::string path, std::string label_selector,
-                                               std::string resource_version,
-                                               WatchCallback callback, std::stop_token stop) {
+                                               std::string resource_version, WatchCallback callback,
+                                               std::stop_token stop) {
   auto transport = transport_;
   std::string query = "watch=1&allowWatchBookmarks=true&timeoutSeconds=" +
                       std::to_string(options_.watch_timeout.count());
@@ -508,7 +514,7 @@ asio::awaitable<std::string> KubeClient::watch(std::string path, std::string lab
     if (!rv.empty()) {
       last = std::move(rv);
     }
-    if (ev.type != "BOOKMARK") {
+    if (ev.type != "BOOKMARK" && callback) {
       callback(ev.type, ev.object);
     }
   };
@@ -533,9 +539,16 @@ asio::awaitable<void> KubeClient::watch_forever(std::string path, std::string la
   int gone_in_a_row = 0;
   bool in_callback = false;  // an exception thrown meanwhile is the caller's: it ends the loop
   const WatchCallback event = [&](const std::string& type, const json& object) {
-    in_callback = true;
-    on_event(type, object);
-    in_callback = false;
+    // Where to resume should this watch break: after the last event delivered.
+    std::string seen = resource_version_of(object);
+    if (!seen.empty()) {
+      rv = std::move(seen);
+    }
+    if (on_event) {
+      in_callback = true;
+      on_event(type, object);
+      in_callback = false;
+    }
   };
   while (!stop.stop_requested()) {
     std::chrono::milliseconds delay{0};
@@ -547,9 +560,11 @@ asio::awaitable<void> KubeClient::watch_forever(std::string path, std::string la
         }
         rv = resource_version_of(listed);
         need_list = false;
-        in_callback = true;
-        on_relist(listed);
-        in_callback = false;
+        if (on_relist) {
+          in_callback = true;
+          on_relist(listed);
+          in_callback = false;
+        }
       }
       const auto started = std::chrono::steady_clock::now();
       rv = co_await watch(path, label_selector, rv, event, stop);
@@ -580,8 +595,11 @@ asio::awaitable<void> KubeClient::watch_forever(std::string path, std::string la
         backoff = twice(backoff, options_.backoff_max);
       }
     }
-    if (delay.count() > 0 && !co_await sleep_unless_stopped(delay, stop)) {
-      break;
+    if (delay.count() > 0) {
+      const bool slept = co_await sleep_unless_stopped(delay, stop);
+      if (!slept) {
+        break;
+      }
     }
   }
 }

@@ -105,7 +105,8 @@ std::string resource_version_of(const nlohmann::json& object);
 struct KubeClientOptions {
   std::chrono::milliseconds request_timeout{30'000};  // a whole request (list pages included)
   std::chrono::milliseconds connect_timeout{10'000};  // of a stream, up to the response header
-  std::chrono::seconds watch_timeout{300};  // the server ends each watch after this (timeoutSeconds)
+  std::chrono::seconds watch_timeout{
+      300};  // the server ends each watch after this (timeoutSeconds)
   std::chrono::milliseconds backoff_initial{500};  // watch_forever, after an error: doubled ...
   std::chrono::milliseconds backoff_max{30'000};   // ... up to this
   std::int64_t list_page_size = 500;               // list() follows `continue` pages of this size
@@ -120,7 +121,8 @@ using ChunkCallback = std::function<void(std::string_view chunk)>;
 class KubeClient {
  public:
   // Throws std::invalid_argument when the configuration's URL, CA or client certificate cannot be
-  // used. Every call may run on any executor; exchanges run on strands of `executor`.
+  // used. Calls may come from any executor and thread, concurrently; each exchange runs on a strand
+  // of `executor`, one connection per call. The client must outlive the calls it is running.
   KubeClient(boost::asio::any_io_executor executor, KubeConfig config,
              KubeClientOptions options = {});
   ~KubeClient();
@@ -161,10 +163,13 @@ class KubeClient {
                                             std::stop_token stop = {});
 
   // An informer's loop: list (on_relist gets the List), watch from its resourceVersion, watch
-  // again from the last one seen whenever a watch ends, list again on 410 Gone; on any other
-  // KubeError wait (backoff_initial, doubled up to backoff_max, reset by a watch that ran) and
-  // resume. Runs until `stop` is requested. `resume_from` (a resourceVersion the caller already
-  // has the state of) skips the first list. What the callbacks throw ends the loop and propagates.
+  // again from the last one seen whenever a watch ends, list again on 410 Gone (at once the first
+  // time; objects deleted meanwhile are simply missing from the new List: the caller reconciles
+  // against it); on any other KubeError wait (backoff_initial, doubled up to backoff_max, reset by
+  // a watch that ran) and resume after the last event delivered. Runs until `stop` is requested.
+  // `resume_from` (a resourceVersion the caller already has the state of) skips the first list.
+  // Callbacks run one at a time, never concurrently; what they throw ends the loop and propagates.
+  // Either callback may be empty.
   boost::asio::awaitable<void> watch_forever(std::string path, std::string label_selector,
                                              WatchCallback on_event, RelistCallback on_relist,
                                              std::stop_token stop, std::string resume_from = "");

@@ -29,7 +29,7 @@ std::string trim(std::string s) {
   return s.substr(first, last - first + 1);
 }
 
-// Empty when the file cannot be opened (the caller says which file and why it was needed).
+// false when the file cannot be read (the caller says which file and why it was needed).
 bool read_text(const std::string& path, std::string& out) {
   std::ifstream in(path, std::ios::binary);
   if (!in) {
@@ -185,8 +185,8 @@ KubeConfig parse_kubeconfig(std::string_view yaml, const std::string& base_dir,
   // Cluster: where, and which CA.
   const YAML::Node cluster = find_named(root, "clusters", "cluster", cluster_name, origin);
   const std::string cluster_where = "cluster \"" + cluster_name + "\"";
-  cfg.server = normalize_server(scalar(cluster, "server", origin, cluster_where), origin,
-                                cluster_where);
+  cfg.server =
+      normalize_server(scalar(cluster, "server", origin, cluster_where), origin, cluster_where);
   cfg.insecure_skip_tls_verify = flag(cluster, "insecure-skip-tls-verify", origin, cluster_where);
   cfg.ca_pem = inline_or_file(cluster, "certificate-authority", base_dir, origin, cluster_where);
   if (cfg.insecure_skip_tls_verify && !cfg.ca_pem.empty()) {
@@ -213,11 +213,11 @@ KubeConfig parse_kubeconfig(std::string_view yaml, const std::string& base_dir,
     }
   }
   if (user["username"] || user["password"]) {
-    fail(origin, user_where + " uses basic auth (username/password), which Kubernetes no longer "
-                              "supports: use a token or a client certificate");
+    fail(origin, user_where +
+                     " uses basic auth (username/password), which Kubernetes no longer "
+                     "supports: use a token or a client certificate");
   }
-  cfg.client_cert_pem =
-      inline_or_file(user, "client-certificate", base_dir, origin, user_where);
+  cfg.client_cert_pem = inline_or_file(user, "client-certificate", base_dir, origin, user_where);
   cfg.client_key_pem = inline_or_file(user, "client-key", base_dir, origin, user_where);
   if (cfg.client_cert_pem.empty() != cfg.client_key_pem.empty()) {
     fail(origin, user_where + ": " +
@@ -256,8 +256,9 @@ KubeConfig in_cluster(const std::string& service_host, const std::string& servic
                       const std::string& sa_dir) {
   const std::string origin = "in-cluster Kubernetes configuration";
   if (service_host.empty() || service_port.empty()) {
-    fail(origin, "KUBERNETES_SERVICE_HOST and KUBERNETES_SERVICE_PORT must both be set (is the "
-                 "backend running in a pod?)");
+    fail(origin,
+         "KUBERNETES_SERVICE_HOST and KUBERNETES_SERVICE_PORT must both be set (is the "
+         "backend running in a pod?)");
   }
   if (service_port.find_first_not_of("0123456789") != std::string::npos) {
     fail(origin, "KUBERNETES_SERVICE_PORT '" + service_port + "' is not a port number");

@@ -112,7 +112,8 @@ void parse_server(const std::string& server, Transport::Impl& impl) {
   const auto& u = *parsed;
   const bool https = u.scheme_id() == boost::urls::scheme::https;
   if (!https && u.scheme_id() != boost::urls::scheme::http) {
-    throw std::invalid_argument("Kubernetes server URL '" + server + "' must be https:// or http://");
+    throw std::invalid_argument("Kubernetes server URL '" + server +
+                                "' must be https:// or http://");
   }
   if (u.has_userinfo() || u.has_query() || u.has_fragment()) {
     throw std::invalid_argument("Kubernetes server URL '" + server +
@@ -125,7 +126,8 @@ void parse_server(const std::string& server, Transport::Impl& impl) {
       impl.host = u.host_address();
       impl.host_is_ip = true;
       break;
-    default: throw std::invalid_argument("Kubernetes server URL '" + server + "' has no usable host");
+    default:
+      throw std::invalid_argument("Kubernetes server URL '" + server + "' has no usable host");
   }
   if (impl.host.empty()) {
     throw std::invalid_argument("Kubernetes server URL '" + server + "' has no host");
@@ -171,19 +173,21 @@ std::shared_ptr<ssl::context> make_tls_context(const KubeConfig& cfg) {
     // As client-go: a configured CA is the only one trusted for the API server.
     ctx->add_certificate_authority(asio::buffer(cfg.ca_pem), ec);
     if (ec) {
-      throw std::invalid_argument("Kubernetes TLS: the certificate authority holds no valid PEM "
-                                  "certificate: " +
-                                  ec.message());
+      throw std::invalid_argument(
+          "Kubernetes TLS: the certificate authority holds no valid PEM "
+          "certificate: " +
+          ec.message());
     }
   }
   if (cfg.client_cert_pem.empty() != cfg.client_key_pem.empty()) {
-    throw std::invalid_argument("Kubernetes TLS: client certificate and key must be given together");
+    throw std::invalid_argument(
+        "Kubernetes TLS: client certificate and key must be given together");
   }
   if (!cfg.client_cert_pem.empty()) {
     ctx->use_private_key(asio::buffer(cfg.client_key_pem), ssl::context::pem, ec);
     if (ec) {
-      throw std::invalid_argument("Kubernetes TLS: the client key is not a valid PEM private key: " +
-                                  ec.message());
+      throw std::invalid_argument(
+          "Kubernetes TLS: the client key is not a valid PEM private key: " + ec.message());
     }
     ctx->use_certificate_chain(asio::buffer(cfg.client_cert_pem), ec);
     if (ec) {
@@ -572,7 +576,9 @@ Transport::Transport(asio::any_io_executor executor, const KubeConfig& config)
 
 Transport::~Transport() = default;
 
-const std::string& Transport::server_host() const { return impl_->server_host; }
+const std::string& Transport::server_host() const {
+  return impl_->server_host;
+}
 
 asio::awaitable<HttpResult> Transport::request(std::string method, std::string target,
                                                std::string content_type, std::string body,
@@ -606,8 +612,8 @@ void LineSplitter::feed(std::string_view data,
     const std::size_t take = nl == std::string_view::npos ? data.size() : nl;
     if (partial_.size() + take > max_) {
       partial_.clear();
-      throw KubeError::no_answer("", "a line of the stream is longer than " +
-                                         std::to_string(max_) + " bytes");
+      throw KubeError::no_answer(
+          "", "a line of the stream is longer than " + std::to_string(max_) + " bytes");
     }
     if (nl == std::string_view::npos) {
       partial_.append(data);

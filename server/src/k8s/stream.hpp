@@ -68,8 +68,8 @@ class Transport {
 };
 
 // Splits a byte stream into lines at '\n' (a '\r' before it dropped) and keeps an incomplete last
-// line until the next feed(). Throws KubeError (unreachable, "line too long") when a line grows over
-// `max_line` bytes.
+// line until the next feed(). Throws KubeError (unreachable, "line too long") when a line grows
+// over `max_line` bytes.
 class LineSplitter {
  public:
   explicit LineSplitter(std::size_t max_line = std::size_t{16} * 1024 * 1024) : max_(max_line) {}
