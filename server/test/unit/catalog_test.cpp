@@ -11,8 +11,8 @@ using neuropod::core::ValidationError;
 TEST(ImageReference, AcceptsWhatDockerAccepts) {
   for (const auto* ref :
        {"ubuntu", "ubuntu:24.04", "library/ubuntu:24.04", "ghcr.io/org/team/app:v1.2.3-rc.1",
-        "registry.example.com:5000/app", "localhost:5000/x/y:latest", "yanwk/comfyui-boot:cu124-slim",
-        "quay.io/jupyter/base-notebook:2024-10-02",
+        "registry.example.com:5000/app", "localhost:5000/x/y:latest",
+        "yanwk/comfyui-boot:cu124-slim", "quay.io/jupyter/base-notebook:2024-10-02",
         "ghcr.io/org/app@sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef",
         "app:tag@sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"}) {
     EXPECT_TRUE(catalog::is_image_reference(ref)) << ref;
@@ -20,9 +20,9 @@ TEST(ImageReference, AcceptsWhatDockerAccepts) {
 }
 
 TEST(ImageReference, RefusesWhatDockerRefuses) {
-  for (const auto* ref : {"", "Ubuntu", "ubuntu:", ":tag", "ubuntu::24", "-ubuntu", "ubuntu-",
-                          "a//b", "app@sha256:short", "app:-tag", "with space", "app:tag\n",
-                          "ghcr.io/org/app@md5:0123"}) {
+  for (const auto* ref :
+       {"", "Ubuntu", "ubuntu:", ":tag", "ubuntu::24", "-ubuntu", "ubuntu-", "a//b",
+        "app@sha256:short", "app:-tag", "with space", "app:tag\n", "ghcr.io/org/app@md5:0123"}) {
     EXPECT_FALSE(catalog::is_image_reference(ref)) << ref;
   }
   EXPECT_FALSE(catalog::is_image_reference("app:" + std::string(129, 'a')));
@@ -60,8 +60,8 @@ TEST(TemplateJson, CollectsEveryProblem) {
     for (const auto& f : e.fields()) {
       fields.insert(f.field);
     }
-    for (const auto* f : {"slug", "name", "image", "ports[0].port", "ports[2].port", "resources.cpu",
-                          "resources.memory", "price_per_hour_micros"}) {
+    for (const auto* f : {"slug", "name", "image", "ports[0].port", "ports[2].port",
+                          "resources.cpu", "resources.memory", "price_per_hour_micros"}) {
       EXPECT_TRUE(fields.contains(f)) << f;
     }
   }
