@@ -216,7 +216,9 @@ Settings settings_from_doc(const db::Doc& d, const Settings& defaults) {
       d.get_int64("initial_balance_micros").value_or(defaults.initial_balance.value()));
   if (d.has("low_balance_warning_minutes")) {
     s.low_balance_warning_minutes.clear();
-    for (const auto& v : d.to_json()["low_balance_warning_minutes"]) {
+    // A named copy: iterating a member of the temporary to_json() would dangle (ASan found it).
+    const auto doc_json = d.to_json();
+    for (const auto& v : doc_json.at("low_balance_warning_minutes")) {
       if (v.is_number_integer()) {
         s.low_balance_warning_minutes.push_back(v.get<std::int64_t>());
       }
