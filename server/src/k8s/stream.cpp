@@ -24,6 +24,7 @@
 #include <boost/beast/http.hpp>
 #include <boost/url/parse.hpp>
 
+#include "http/tls.hpp"
 #include "k8s/client.hpp"
 
 namespace neuropod::k8s {
@@ -70,8 +71,7 @@ auto into(boost::system::error_code& ec) {
 struct Transport::Impl {
   asio::any_io_executor executor;
   std::shared_ptr<ssl::context> tls;  // null for http://
-  bool verify = true;
-  std::string host;  // for DNS, SNI and verification: no brackets
+  std::string host;                   // for DNS, SNI and verification: no brackets
   bool host_is_ip = false;
   std::string port;
   std::string host_header;  // as in the URL
@@ -158,49 +158,19 @@ void parse_server(const std::string& server, Transport::Impl& impl) {
   }
 }
 
+// As client-go: a configured CA is the only one trusted for the API server.
 std::shared_ptr<ssl::context> make_tls_context(const KubeConfig& cfg) {
-  auto ctx = std::make_shared<ssl::context>(ssl::context::tls_client);
-  SSL_CTX_set_min_proto_version(ctx->native_handle(), TLS1_2_VERSION);
-  ctx->set_options(ssl::context::default_workarounds | ssl::context::no_compression);
-  boost::system::error_code ec;
-  if (cfg.ca_pem.empty()) {
-    ctx->set_default_verify_paths(ec);
-    if (ec) {
-      throw std::invalid_argument("Kubernetes TLS: the system CA store cannot be loaded: " +
-                                  ec.message());
-    }
-  } else {
-    // As client-go: a configured CA is the only one trusted for the API server.
-    ctx->add_certificate_authority(asio::buffer(cfg.ca_pem), ec);
-    if (ec) {
-      throw std::invalid_argument(
-          "Kubernetes TLS: the certificate authority holds no valid PEM "
-          "certificate: " +
-          ec.message());
-    }
+  http::TlsOptions options;
+  options.use_system_roots = cfg.ca_pem.empty();
+  options.ca_pem = cfg.ca_pem;
+  options.client_cert_pem = cfg.client_cert_pem;
+  options.client_key_pem = cfg.client_key_pem;
+  options.verify_peer = !cfg.insecure_skip_tls_verify;
+  try {
+    return http::make_tls_context(options);
+  } catch (const std::invalid_argument& e) {
+    throw std::invalid_argument(std::string("Kubernetes ") + e.what());
   }
-  if (cfg.client_cert_pem.empty() != cfg.client_key_pem.empty()) {
-    throw std::invalid_argument(
-        "Kubernetes TLS: client certificate and key must be given together");
-  }
-  if (!cfg.client_cert_pem.empty()) {
-    ctx->use_private_key(asio::buffer(cfg.client_key_pem), ssl::context::pem, ec);
-    if (ec) {
-      throw std::invalid_argument(
-          "Kubernetes TLS: the client key is not a valid PEM private key: " + ec.message());
-    }
-    ctx->use_certificate_chain(asio::buffer(cfg.client_cert_pem), ec);
-    if (ec) {
-      throw std::invalid_argument(
-          "Kubernetes TLS: the client certificate is not a valid PEM chain: " + ec.message());
-    }
-    if (SSL_CTX_check_private_key(ctx->native_handle()) != 1) {
-      throw std::invalid_argument(
-          "Kubernetes TLS: the client key does not match the client certificate");
-    }
-  }
-  ctx->set_verify_mode(cfg.insecure_skip_tls_verify ? ssl::verify_none : ssl::verify_peer);
-  return ctx;
 }
 
 // One exchange's socket, resolver and deadline, on one strand: the deadline's handler, a stop
@@ -249,15 +219,6 @@ struct Connection {
     });
   }
 };
-
-std::string tls_failure_reason(ssl::stream<tcp::socket>& stream, boost::system::error_code ec) {
-  SSL* native = stream.native_handle();
-  const long verify = SSL_get_verify_result(native);
-  if ((SSL_get_verify_mode(native) & SSL_VERIFY_PEER) != 0 && verify != X509_V_OK) {
-    return std::string("certificate verify failed: ") + X509_verify_cert_error_string(verify);
-  }
-  return ec.message();
-}
 
 // After each step: false when stop was requested; throws when the deadline passed or it failed.
 bool step_ok(const Transport::Impl& impl, const Connection& conn, boost::system::error_code ec,
@@ -329,20 +290,9 @@ asio::awaitable<bool> open(Transport::Impl& impl, Connection& conn, bool keepali
   if (!conn.tls) {
     co_return true;
   }
-  SSL* native = conn.tls->native_handle();
-  // SSL_set_tlsext_host_name(), without the macro's C-style cast.
-  if (!impl.host_is_ip && SSL_ctrl(native, SSL_CTRL_SET_TLSEXT_HOSTNAME, TLSEXT_NAMETYPE_host_name,
-                                   static_cast<void*>(const_cast<char*>(impl.host.c_str()))) != 1) {
-    throw KubeError::no_answer(impl.server_host, "TLS: cannot set SNI");
-  }
-  if (impl.verify) {
-    X509_VERIFY_PARAM* param = SSL_get0_param(native);
-    X509_VERIFY_PARAM_set_hostflags(param, X509_CHECK_FLAG_NO_PARTIAL_WILDCARDS);
-    const int named = impl.host_is_ip ? X509_VERIFY_PARAM_set1_ip_asc(param, impl.host.c_str())
-                                      : X509_VERIFY_PARAM_set1_host(param, impl.host.c_str(), 0);
-    if (named != 1) {
-      throw KubeError::no_answer(impl.server_host, "TLS: cannot set the expected host name");
-    }
+  if (auto problem = http::expect_peer(conn.tls->native_handle(), impl.host, impl.host_is_ip);
+      !problem.empty()) {
+    throw KubeError::no_answer(impl.server_host, "TLS: " + problem);
   }
   co_await conn.tls->async_handshake(ssl::stream_base::client, into(ec));
   if (conn.stopped) {
@@ -353,7 +303,7 @@ asio::awaitable<bool> open(Transport::Impl& impl, Connection& conn, bool keepali
   }
   if (ec) {
     throw KubeError::no_answer(impl.server_host,
-                               "TLS handshake failed: " + tls_failure_reason(*conn.tls, ec));
+                               "TLS handshake failed: " + http::tls_failure_reason(*conn.tls, ec));
   }
   co_return true;
 }
@@ -565,7 +515,6 @@ Transport::Transport(asio::any_io_executor executor, const KubeConfig& config)
   parse_server(config.server, *impl_);
   if (config.server.rfind("https://", 0) == 0) {
     impl_->tls = make_tls_context(config);
-    impl_->verify = !config.insecure_skip_tls_verify;
   } else if (!config.client_cert_pem.empty()) {
     throw std::invalid_argument("Kubernetes server URL '" + config.server +
                                 "' is http://: a client certificate needs https://");
