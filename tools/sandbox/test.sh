@@ -132,6 +132,29 @@ spec:
   defaultBackend: {service: {name: session-x}}'
 
 
+# ----------------------------------------------------------------------------- leader election
+# The backend's replicas elect a leader with a coordination.k8s.io/v1 Lease in their namespace:
+# get, create, update (renew, take over) and patch; nothing more.
+lease_holder() { field '{.spec.holderIdentity} {.spec.leaseTransitions}' lease/neuropod-backend-leader; }
+check "the backend creates its leader-election Lease" kb_apply 'apiVersion: coordination.k8s.io/v1
+kind: Lease
+metadata: {name: neuropod-backend-leader}
+spec: {holderIdentity: replica-a, leaseDurationSeconds: 15}'
+check "the backend gets and updates it (a takeover: holderIdentity replica-b)" \
+  bash -c 'set -o pipefail; "$@" get lease neuropod-backend-leader -o yaml |
+    sed "s/holderIdentity: replica-a/holderIdentity: replica-b/" | "$@" replace -f -' -- \
+  "$root/.tools/bin/kubectl" --kubeconfig "$dir/kubeconfig-backend.yaml" -n "$ns"
+check "the backend patches it" \
+  kb -n "$ns" patch lease neuropod-backend-leader --type=merge -p '{"spec":{"leaseTransitions":1}}'
+check "the Lease holds what the backend wrote" test "$(lease_holder)" = "replica-b 1"
+check "the backend is Forbidden to delete the Lease" \
+  forbidden kb -n "$ns" delete lease neuropod-backend-leader
+check "the backend is Forbidden to create a Lease in kube-system" forbidden kb -n kube-system create -f - <<'EOF'
+apiVersion: coordination.k8s.io/v1
+kind: Lease
+metadata: {name: neuropod-backend-leader}
+EOF
+
 # --------------------------------------------------------------------- a session with workspace
 kb -n "$ns" apply -f - >/dev/null <<'EOF'
 apiVersion: v1
@@ -262,6 +285,67 @@ check "the deleted GPU pods go away" eventually 60 gpu_pods_gone
 gpu_pod session-gpu1 1
 check "then a 1-GPU pod runs on the GPU node" \
   eventually 60 field_is "Running sandbox-gpu-0" '{.status.phase} {.spec.nodeName}' pod/session-gpu1
+
+# ---------------------------------------------------------------- failures (magic images)
+# kwok-stages.yaml: a container with one of the images registry.invalid/neuropod/{does-not-exist,
+# slow,crash,oom}:1 gets the status a real kubelet reports for that failure.
+magic_pod() { # name image [restartPolicy]
+  kb -n "$ns" apply -f - >/dev/null <<EOF
+apiVersion: v1
+kind: Pod
+metadata:
+  name: $1
+  labels: {neuropod.io/test: magic}
+spec:
+  restartPolicy: ${3:-Always}
+  containers:
+  - name: main
+    image: registry.invalid/neuropod/$2:1
+EOF
+}
+magic_pod fail-pull does-not-exist
+magic_pod fail-slow slow
+magic_pod fail-crash crash
+magic_pod fail-oom oom
+magic_pod fail-crash-never crash Never
+cs='{.status.containerStatuses[0]'
+ready='{.status.conditions[?(@.type=="Ready")].status}'
+check "image does-not-exist: Pending, waiting ErrImagePull, Ready/ContainersReady False, PodScheduled True" \
+  eventually 60 field_is "Pending ErrImagePull False False True" \
+  "{.status.phase} $cs.state.waiting.reason} $ready {.status.conditions[?(@.type==\"ContainersReady\")].status} {.status.conditions[?(@.type==\"PodScheduled\")].status}" \
+  pod/fail-pull
+check "  with the container runtime's message" field_is \
+  'rpc error: code = NotFound desc = failed to pull and unpack image "registry.invalid/neuropod/does-not-exist:1": not found' \
+  "$cs.state.waiting.message}" pod/fail-pull
+check "  and the backend sees a Warning event Failed: Failed to pull image" \
+  eventually 30 bash -c '"$@" | grep -qF "Warning Failed Failed to pull image \"registry.invalid/neuropod/does-not-exist:1\""' -- \
+  "$root/.tools/bin/kubectl" --kubeconfig "$dir/kubeconfig-backend.yaml" -n "$ns" get events \
+  --field-selector involvedObject.name=fail-pull -o 'jsonpath={range .items[*]}{.type} {.reason} {.message}{"\n"}{end}'
+check "image crash: Running, waiting CrashLoopBackOff, 3 restarts, last terminated 1 Error, not Ready" \
+  eventually 60 field_is "Running CrashLoopBackOff 3 1 Error False" \
+  "{.status.phase} $cs.state.waiting.reason} $cs.restartCount} $cs.lastState.terminated.exitCode} $cs.lastState.terminated.reason} $ready" \
+  pod/fail-crash
+check "image oom: Running, waiting CrashLoopBackOff, 3 restarts, last terminated 137 OOMKilled, not Ready" \
+  eventually 60 field_is "Running CrashLoopBackOff 3 137 OOMKilled False" \
+  "{.status.phase} $cs.state.waiting.reason} $cs.restartCount} $cs.lastState.terminated.exitCode} $cs.lastState.terminated.reason} $ready" \
+  pod/fail-oom
+check "image crash with restartPolicy Never: Failed, terminated 1 Error, no restart" \
+  eventually 60 field_is "Failed 1 Error 0 False" \
+  "{.status.phase} $cs.state.terminated.exitCode} $cs.state.terminated.reason} $cs.restartCount} $ready" \
+  pod/fail-crash-never
+check "image slow: Pending, waiting ContainerCreating, not Ready" \
+  eventually 60 field_is "Pending ContainerCreating False" "{.status.phase} $cs.state.waiting.reason} $ready" \
+  pod/fail-slow
+magic_versions() {
+  ka -n "$ns" get pods -l neuropod.io/test=magic -o 'jsonpath={range .items[*]}{.metadata.resourceVersion} {end}'
+}
+versions="$(magic_versions)"
+sleep 3
+check "each failure is written once: 3 s later no pod changed (slow still ContainerCreating)" \
+  bash -c '[[ -n "$1" && "$1" == "$2" ]]' -- "$versions" "$(magic_versions)"
+kb -n "$ns" delete pods -l neuropod.io/test=magic --wait=false >/dev/null
+magic_gone() { local out; out="$(ka -n "$ns" get pods -l neuropod.io/test=magic -o name)" && [[ -z "$out" ]]; }
+check "the failed pods, once deleted, go away" eventually 60 magic_gone
 
 # -------------------------------------------------------------------------------------- stop
 "$sandbox" down >/dev/null

@@ -1,7 +1,11 @@
 #include "app/app.hpp"
 
 #include <set>
+#include <stop_token>
 
+#include <unistd.h>
+
+#include <boost/asio/co_spawn.hpp>
 #include <boost/asio/redirect_error.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/this_coro.hpp>
@@ -22,6 +26,9 @@
 #include "core/rate_limiter.hpp"
 #include "http/client.hpp"
 #include "http/security.hpp"
+#include "k8s/kube_runtime.hpp"
+#include "pods/pod_routes.hpp"
+#include "pods/reconciler.hpp"
 #include "system/status_routes.hpp"
 #include "users/user_store.hpp"
 
@@ -38,6 +45,63 @@ http::TlsOptions outbound_tls(const core::Config& config) {
   return tls;
 }
 
+// The backend's Kubernetes identity: a kubeconfig, else in-cluster, else none (no cluster: pod
+// calls answer 503). Throws std::invalid_argument naming the problem (the server exits 2).
+std::unique_ptr<k8s::KubeClient> kube_client(const core::Config& cfg,
+                                             const boost::asio::any_io_executor& executor) {
+  const auto& k = cfg.k8s;
+  if (!k.configured()) {
+    return nullptr;
+  }
+  k8s::KubeConfig kc;
+  if (!k.kubeconfig.empty()) {
+    kc = k8s::load_kubeconfig(k.kubeconfig, k.context);
+  } else {
+    kc = k8s::in_cluster(k.service_host, k.service_port);
+  }
+  k8s::KubeClientOptions options;
+  options.request_timeout = k.request_timeout;
+  options.connect_timeout = k.request_timeout;
+  return std::make_unique<k8s::KubeClient>(executor, std::move(kc), options);
+}
+
+std::unique_ptr<k8s::KubeRuntime> kube_runtime(const core::Config& cfg, k8s::KubeClient* client,
+                                               const core::Clock& clock) {
+  if (client == nullptr) {
+    return nullptr;
+  }
+  k8s::KubeRuntimeOptions o;
+  o.namespace_ = cfg.k8s.namespace_;
+  o.ingress_namespace = cfg.k8s.ingress_namespace;
+  o.extra_denied_cidrs = cfg.k8s.extra_denied_cidrs;
+  o.fs_group = cfg.k8s.fs_group;
+  o.instance = cfg.k8s.instance;
+  return std::make_unique<k8s::KubeRuntime>(*client, clock, std::move(o));
+}
+
+std::string instance_identity(const core::Config& cfg) {
+  if (!cfg.k8s.instance_id.empty()) {
+    return cfg.k8s.instance_id;
+  }
+  std::array<char, 256> host{};
+  if (gethostname(host.data(), host.size() - 1) != 0) {
+    host[0] = '\0';
+  }
+  return std::string(host.data()) + "-" + std::to_string(getpid());
+}
+
+std::unique_ptr<pods::Reconciler> reconciler(const core::Config& cfg, pods::PodService& pods,
+                                             runtime::PodRuntime* runtime) {
+  if (runtime == nullptr) {
+    return nullptr;
+  }
+  return std::make_unique<pods::Reconciler>(
+      pods, *runtime,
+      pods::ReconcilerOptions{.identity = instance_identity(cfg),
+                              .lease_duration = cfg.k8s.lease_duration,
+                              .resync_every = cfg.k8s.resync});
+}
+
 }  // namespace
 
 struct App::Parts {
@@ -50,6 +114,11 @@ struct App::Parts {
         audit(db, clock),
         ledger(db, clock),
         catalog(db, clock, cfg.initial_balance),
+        kube(kube_client(cfg, executor)),
+        pod_runtime(kube_runtime(cfg, kube.get(), clock)),
+        pod_store(db, clock),
+        pods(pod_store, users, catalog, pod_runtime.get(), bus, clock),
+        reconciler(app::reconciler(cfg, pods, pod_runtime.get())),
         auth(cfg, clock, users, sessions, audit, ledger, catalog),
         google(cfg.auth.google, outbound, clock, cfg.outbound.timeout),
         general_limit(clock, cfg.auth.rate.general_per_minute),
@@ -64,11 +133,17 @@ struct App::Parts {
         auth_routes(cfg, clock, auth, google, users, audit),
         catalog_routes(catalog, audit),
         user_admin_routes(users, sessions, ledger, auth, audit),
+        pod_routes(pods, audit),
         contract(register_all(), cfg.env == core::Environment::test
                                      ? std::set<std::string>{"POST /api/_echo"}
                                      : std::set<std::string>{}),
         // After the guard: 401/403 before 400.
-        pipeline(router, {&security, &auth_guard, &contract}) {}
+        pipeline(router, {&security, &auth_guard, &contract}) {
+    auth.set_block_hook([this](db::Oid user) -> boost::asio::awaitable<void> {
+      const auto stopped = co_await pods.stop_all_of(user, "account blocked");
+      log::info("pods.stopped_blocked_user", {{"user_id", user.to_string()}, {"pods", stopped}});
+    });
+  }
 
   // Every route, then the list the contract middleware checks against api/openapi.yaml (the
   // server refuses to start with a route the document does not describe).
@@ -78,6 +153,7 @@ struct App::Parts {
     auth_routes.register_routes(router);
     catalog_routes.register_routes(router);
     user_admin_routes.register_routes(router);
+    pod_routes.register_routes(router);
     return router.routes();
   }
 
@@ -88,6 +164,13 @@ struct App::Parts {
   audit::AuditLog audit;
   billing::Ledger ledger;
   catalog::Catalog catalog;
+  core::EventBus bus;
+  std::unique_ptr<k8s::KubeClient> kube;
+  std::unique_ptr<k8s::KubeRuntime> pod_runtime;
+  pods::PodStore pod_store;
+  pods::PodService pods;
+  std::unique_ptr<pods::Reconciler> reconciler;
+  std::stop_source stop_background;
   auth::AuthService auth;
   auth::GoogleAuth google;
   core::RateLimiter general_limit;
@@ -99,6 +182,7 @@ struct App::Parts {
   auth::AuthRoutes auth_routes;
   catalog::CatalogRoutes catalog_routes;
   admin::UserAdminRoutes user_admin_routes;
+  pods::PodRoutes pod_routes;
   contract::ContractRoutes contract_routes;
   http::Router router;
   contract::ContractMiddleware contract;
@@ -109,7 +193,9 @@ App::App(const core::Config& config, db::Database& db, const core::Clock& clock,
          const boost::asio::any_io_executor& executor)
     : parts_(std::make_unique<Parts>(config, db, clock, executor)) {}
 
-App::~App() = default;
+App::~App() {
+  parts_->stop_background.request_stop();
+}
 
 const http::Pipeline& App::pipeline() const {
   return parts_->pipeline;
@@ -120,6 +206,15 @@ const http::Router& App::router() const {
 auth::AuthService& App::auth() {
   return parts_->auth;
 }
+pods::PodService& App::pods() {
+  return parts_->pods;
+}
+pods::Reconciler* App::reconciler() {
+  return parts_->reconciler.get();
+}
+core::EventBus& App::events() {
+  return parts_->bus;
+}
 
 boost::asio::awaitable<void> App::prepare() {
   co_await parts_->catalog.seed();
@@ -127,7 +222,16 @@ boost::asio::awaitable<void> App::prepare() {
 }
 
 boost::asio::awaitable<void> App::run_background() {
-  boost::asio::steady_timer timer(co_await boost::asio::this_coro::executor);
+  const auto ex = co_await boost::asio::this_coro::executor;
+  if (parts_->reconciler) {
+    boost::asio::co_spawn(ex, parts_->reconciler->run(parts_->stop_background.get_token()),
+                          [](const std::exception_ptr& e) {
+                            if (e) {
+                              log::error("pods.reconciler_crashed", {});
+                            }
+                          });
+  }
+  boost::asio::steady_timer timer(ex);
   for (int round = 0;; ++round) {
     try {
       if (round % kSessionPurgeEveryRounds == 0) {

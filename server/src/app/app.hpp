@@ -14,6 +14,13 @@
 namespace neuropod::auth {
 class AuthService;
 }
+namespace neuropod::core {
+class EventBus;
+}
+namespace neuropod::pods {
+class PodService;
+class Reconciler;
+}  // namespace neuropod::pods
 
 namespace neuropod::app {
 
@@ -28,12 +35,16 @@ class App {
   const http::Pipeline& pipeline() const;
   const http::Router& router() const;
   auth::AuthService& auth();
+  pods::PodService& pods();
+  pods::Reconciler* reconciler();  // null without a cluster
+  core::EventBus& events();
 
   // Once the schema exists: default templates and settings (first start only), unfinished ledger
   // entries. Idempotent.
   boost::asio::awaitable<void> prepare();
-  // Housekeeping every minute: unfinished ledger entries, expired sessions (every 10 minutes).
-  // Idempotent. Runs until the executor stops.
+  // Housekeeping every minute: unfinished ledger entries, expired sessions (every 10 minutes);
+  // and the pod reconciler (when a cluster is configured). Idempotent. Runs until the executor
+  // stops.
   boost::asio::awaitable<void> run_background();
 
   struct Parts;

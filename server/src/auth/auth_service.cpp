@@ -321,6 +321,9 @@ boost::asio::awaitable<users::User> AuthService::set_blocked(db::Oid user_id, bo
       .subject_user_id = user_id.to_string(),
       .details = {{"sessions_ended", ended}}};
   co_await audit_.record(std::move(entry));
+  if (blocked && block_hook_) {
+    co_await block_hook_(user_id);
+  }
   auto user = co_await users_.find_by_id(user_id);
   if (!user) {
     throw core::NotFound("User");

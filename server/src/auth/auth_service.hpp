@@ -5,6 +5,7 @@
 //   - authenticate: JWT -> session document -> user, on every request (cached for a couple of
 //     seconds, so a revocation or a block bites within that time, and at once on this instance).
 #include <chrono>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -62,9 +63,12 @@ class AuthService {
   // The caller's own session, or (admins) anyone's. Throws core::NotFound.
   boost::asio::awaitable<void> revoke(db::Oid session_id, const http::Principal& who,
                                       audit::Actor actor);
-  // Blocks or unblocks a user (admins). Blocking ends every session at once.
+  // Blocks or unblocks a user (admins). Blocking ends every session at once, then awaits the
+  // block hook (the app stops the user's pods with it).
   boost::asio::awaitable<users::User> set_blocked(db::Oid user_id, bool blocked,
                                                   audit::Actor actor);
+  using BlockHook = std::function<boost::asio::awaitable<void>(db::Oid)>;
+  void set_block_hook(BlockHook hook) { block_hook_ = std::move(hook); }
 
   // Forgets cached sessions of a user on this instance (after a change elsewhere).
   void forget_user(const std::string& user_id);
@@ -90,6 +94,7 @@ class AuthService {
   crypto::HmacKeyring keyring_;
   core::RateLimiter email_limit_;
   std::unique_ptr<Cache> cache_;
+  BlockHook block_hook_;
 };
 
 }  // namespace neuropod::auth

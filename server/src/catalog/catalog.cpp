@@ -442,15 +442,71 @@ core::Micros custom_price(const Settings& s, std::string_view tier_id, std::int6
   throw core::ValidationError("tier", "is not one of the tiers in the price list");
 }
 
+nlohmann::json ports_json(const std::vector<Port>& ports) {
+  auto out = nlohmann::json::array();
+  for (const auto& p : ports) {
+    out.push_back({{"port", p.port}, {"name", p.name}, {"protocol", p.protocol}});
+  }
+  return out;
+}
+
+nlohmann::json env_json(const std::vector<EnvVar>& env) {
+  auto out = nlohmann::json::array();
+  for (const auto& e : env) {
+    out.push_back({{"name", e.name}, {"value", e.value}});
+  }
+  return out;
+}
+
+nlohmann::json resources_json(const Resources& r) {
+  return {{"cpu", r.cpu},
+          {"memory", r.memory},
+          {"gpus", r.gpus},
+          {"ephemeral_storage", r.ephemeral_storage}};
+}
+
+Resources resources_of(const nlohmann::json& j) {
+  Resources r;
+  if (!j.is_object()) {
+    return r;
+  }
+  r.cpu = j.value("cpu", r.cpu);
+  r.memory = j.value("memory", r.memory);
+  r.gpus = j.value("gpus", r.gpus);
+  r.ephemeral_storage = j.value("ephemeral_storage", r.ephemeral_storage);
+  return r;
+}
+
+std::vector<Port> ports_of(const nlohmann::json& j) {
+  std::vector<Port> out;
+  if (!j.is_array()) {
+    return out;
+  }
+  for (const auto& p : j) {
+    if (p.is_object()) {
+      out.push_back(Port{p.value("port", std::int64_t{0}), p.value("name", std::string()),
+                         p.value("protocol", std::string("http"))});
+    }
+  }
+  return out;
+}
+
+std::vector<EnvVar> env_of(const nlohmann::json& j) {
+  std::vector<EnvVar> out;
+  if (!j.is_array()) {
+    return out;
+  }
+  for (const auto& e : j) {
+    if (e.is_object()) {
+      out.push_back(EnvVar{e.value("name", std::string()), e.value("value", std::string())});
+    }
+  }
+  return out;
+}
+
 nlohmann::json to_json(const Template& t) {
-  auto ports = nlohmann::json::array();
-  for (const auto& p : t.ports) {
-    ports.push_back({{"port", p.port}, {"name", p.name}, {"protocol", p.protocol}});
-  }
-  auto env = nlohmann::json::array();
-  for (const auto& e : t.env) {
-    env.push_back({{"name", e.name}, {"value", e.value}});
-  }
+  auto ports = ports_json(t.ports);
+  auto env = env_json(t.env);
   return {{"id", t.id.to_string()},
           {"slug", t.slug},
           {"name", t.name},
@@ -463,11 +519,7 @@ nlohmann::json to_json(const Template& t) {
           {"command", t.command},
           {"args", t.args},
           {"workspace_path", t.workspace_path},
-          {"resources",
-           {{"cpu", t.resources.cpu},
-            {"memory", t.resources.memory},
-            {"gpus", t.resources.gpus},
-            {"ephemeral_storage", t.resources.ephemeral_storage}}},
+          {"resources", resources_json(t.resources)},
           {"price_per_hour_micros", t.price_per_hour.value()},
           {"enabled", t.enabled},
           {"created_at", core::to_iso8601(t.created_at)},

@@ -94,6 +94,13 @@ std::vector<EnvVar> env_from_json(const nlohmann::json& value, const std::string
 core::Micros custom_price(const Settings& s, std::string_view tier_id, std::int64_t gpus);
 
 nlohmann::json to_json(const Template& t);
+// The API shapes of the parts, and back (lenient: what was stored by to_json; bad items skipped).
+nlohmann::json ports_json(const std::vector<Port>& ports);
+nlohmann::json env_json(const std::vector<EnvVar>& env);
+nlohmann::json resources_json(const Resources& r);
+std::vector<Port> ports_of(const nlohmann::json& j);
+std::vector<EnvVar> env_of(const nlohmann::json& j);
+Resources resources_of(const nlohmann::json& j);
 nlohmann::json to_json(const Settings& s);
 nlohmann::json pricing_json(const Settings& s);
 

@@ -284,6 +284,54 @@ void read_auth(Reader& r, Config& c) {
   r.millis("NEUROPOD_OUTBOUND_TIMEOUT_MS", c.outbound.timeout, 100, 120'000);
 }
 
+bool is_dns_label(std::string_view s) {
+  if (s.empty() || s.size() > 63 || s.front() == '-' || s.back() == '-') {
+    return false;
+  }
+  return std::all_of(s.begin(), s.end(), [](char ch) {
+    return (ch >= 'a' && ch <= 'z') || (ch >= '0' && ch <= '9') || ch == '-';
+  });
+}
+
+void read_kubernetes(Reader& r, Config& c) {
+  auto& k = c.k8s;
+  r.string("NEUROPOD_KUBECONFIG", k.kubeconfig);
+  r.string("NEUROPOD_KUBE_CONTEXT", k.context);
+  r.string("KUBERNETES_SERVICE_HOST", k.service_host);
+  r.string("KUBERNETES_SERVICE_PORT", k.service_port);
+  r.string("NEUROPOD_K8S_NAMESPACE", k.namespace_);
+  r.string("NEUROPOD_INGRESS_NAMESPACE", k.ingress_namespace);
+  const std::pair<const char*, const std::string*> namespaces[] = {
+      {"NEUROPOD_K8S_NAMESPACE", &k.namespace_},
+      {"NEUROPOD_INGRESS_NAMESPACE", &k.ingress_namespace}};
+  for (const auto& [key, value] : namespaces) {
+    if (!is_dns_label(*value)) {
+      r.problem(key, fmt::format("'{}' is not a namespace name (a DNS label)", *value));
+    }
+  }
+  if (auto cidrs = r.list("NEUROPOD_EGRESS_DENY_CIDRS")) {
+    k.extra_denied_cidrs = *cidrs;
+  }
+  r.millis("NEUROPOD_K8S_TIMEOUT_MS", k.request_timeout, 500, 120'000);
+  long long resync = k.resync.count();
+  r.integer("NEUROPOD_RECONCILE_RESYNC_S", resync, 1, 3600);
+  k.resync = std::chrono::seconds(resync);
+  long long lease = k.lease_duration.count();
+  r.integer("NEUROPOD_LEADER_LEASE_S", lease, 2, 600);
+  k.lease_duration = std::chrono::seconds(lease);
+  r.string("NEUROPOD_INSTANCE_ID", k.instance_id);
+  r.integer("NEUROPOD_POD_FS_GROUP", k.fs_group, 0, 2'147'483'647);
+  r.string("NEUROPOD_K8S_INSTANCE", k.instance);
+  if (!k.instance.empty() && (k.instance.size() > 40 || !is_dns_label(k.instance))) {
+    r.problem("NEUROPOD_K8S_INSTANCE",
+              fmt::format("'{}' must be a DNS label of at most 40 characters", k.instance));
+  }
+  if (c.env == Environment::production && !k.configured()) {
+    r.problem("NEUROPOD_KUBECONFIG",
+              "is required when NEUROPOD_ENV=production outside a cluster (pods need Kubernetes)");
+  }
+}
+
 }  // namespace
 
 ConfigError::ConfigError(std::vector<std::string> problems)
@@ -373,6 +421,7 @@ Config Config::from_env(const EnvMap& env) {
   }
 
   read_auth(r, c);
+  read_kubernetes(r, c);
 
   if (!r.problems_.empty()) {
     throw ConfigError(std::move(r.problems_));

@@ -80,6 +80,27 @@ struct OutboundConfig {
   std::chrono::milliseconds timeout{10'000};
 };
 
+// Where user pods run (see k8s/kubeconfig.hpp for how the identity is loaded).
+struct KubernetesConfig {
+  // NEUROPOD_KUBECONFIG (+ NEUROPOD_KUBE_CONTEXT); empty: in-cluster when KUBERNETES_SERVICE_HOST
+  // is set, else no cluster (pod calls answer 503 kubernetes_unavailable; refused in production).
+  std::string kubeconfig;
+  std::string context;
+  std::string service_host;  // KUBERNETES_SERVICE_HOST / _PORT (set by Kubernetes in a pod)
+  std::string service_port;
+  std::string namespace_ = "neuropod";                // NEUROPOD_K8S_NAMESPACE
+  std::string ingress_namespace = "ingress-nginx";    // NEUROPOD_INGRESS_NAMESPACE
+  std::vector<std::string> extra_denied_cidrs;        // NEUROPOD_EGRESS_DENY_CIDRS
+  std::chrono::milliseconds request_timeout{15'000};  // NEUROPOD_K8S_TIMEOUT_MS
+  std::chrono::seconds resync{60};                    // NEUROPOD_RECONCILE_RESYNC_S
+  std::chrono::seconds lease_duration{15};            // NEUROPOD_LEADER_LEASE_S
+  std::string instance_id;  // NEUROPOD_INSTANCE_ID; default "<hostname>-<pid>" (leader election)
+  std::int64_t fs_group = 1000;  // NEUROPOD_POD_FS_GROUP
+  std::string instance;          // NEUROPOD_K8S_INSTANCE: label of this installation's objects
+
+  bool configured() const { return !kubeconfig.empty() || !service_host.empty(); }
+};
+
 struct Config {
   Environment env = Environment::development;
   std::string log_level = "info";
@@ -90,6 +111,7 @@ struct Config {
   Micros initial_balance = Micros::from_eur(10);
   AuthConfig auth;
   OutboundConfig outbound;
+  KubernetesConfig k8s;
 
   // Throws ConfigError listing every problem found.
   static Config from_env(const EnvMap& env);

@@ -16,12 +16,15 @@ const std::vector<ErrorCode>& all_error_codes() {
       ErrorCode::route_not_found,
       ErrorCode::method_not_allowed,
       ErrorCode::conflict,
+      ErrorCode::insufficient_balance,
+      ErrorCode::pod_limit_reached,
       ErrorCode::payload_too_large,
       ErrorCode::unsupported_media_type,
       ErrorCode::request_timeout,
       ErrorCode::too_many_requests,
       ErrorCode::service_unavailable,
       ErrorCode::database_unavailable,
+      ErrorCode::kubernetes_unavailable,
       ErrorCode::internal,
   };
   return codes;
@@ -47,6 +50,9 @@ std::string_view to_string(ErrorCode code) {
     case ErrorCode::too_many_requests: return "too_many_requests";
     case ErrorCode::service_unavailable: return "service_unavailable";
     case ErrorCode::database_unavailable: return "database_unavailable";
+    case ErrorCode::kubernetes_unavailable: return "kubernetes_unavailable";
+    case ErrorCode::insufficient_balance: return "insufficient_balance";
+    case ErrorCode::pod_limit_reached: return "pod_limit_reached";
     case ErrorCode::internal: return "internal";
   }
   return "internal";

@@ -24,12 +24,15 @@ enum class ErrorCode : std::uint8_t {
   route_not_found,
   method_not_allowed,
   conflict,
+  insufficient_balance,
+  pod_limit_reached,
   payload_too_large,
   unsupported_media_type,
   request_timeout,
   too_many_requests,
   service_unavailable,
   database_unavailable,
+  kubernetes_unavailable,
   internal,
 };
 

@@ -3,7 +3,9 @@
 #include <chrono>
 #include <cstdint>
 #include <mutex>
+#include <optional>
 #include <string>
+#include <string_view>
 
 namespace neuropod::core {
 
@@ -40,6 +42,9 @@ class ManualClock final : public Clock {
 
 // "2026-11-28T11:06:07.123Z"
 std::string to_iso8601(TimePoint t);
+// RFC 3339 in UTC ("Z") or with an offset, fractional seconds optional (kept to the millisecond):
+// what Kubernetes and MongoDB write. nullopt when malformed.
+std::optional<TimePoint> from_iso8601(std::string_view text);
 std::int64_t to_unix_millis(TimePoint t);
 TimePoint from_unix_millis(std::int64_t ms);
 

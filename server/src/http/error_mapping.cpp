@@ -25,6 +25,9 @@ unsigned status_for(core::ErrorCode code) {
     case ErrorCode::too_many_requests: return 429;
     case ErrorCode::service_unavailable: return 503;
     case ErrorCode::database_unavailable: return 503;
+    case ErrorCode::kubernetes_unavailable: return 503;
+    case ErrorCode::insufficient_balance: return 402;
+    case ErrorCode::pod_limit_reached: return 409;
     case ErrorCode::internal: return 500;
   }
   return 500;

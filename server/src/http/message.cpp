@@ -192,4 +192,12 @@ Response Response::no_content() {
   return r;
 }
 
+Response Response::streamed(unsigned status, std::string content_type, StreamProducer producer) {
+  Response r;
+  r.status = status;
+  r.headers.set("Content-Type", std::move(content_type));
+  r.stream = std::move(producer);
+  return r;
+}
+
 }  // namespace neuropod::http

@@ -2,13 +2,16 @@
 // Request and response as the router and handlers see them: plain values, no Beast types, so that
 // only server.cpp pays for Beast's compile time.
 #include <chrono>
+#include <functional>
 #include <map>
 #include <optional>
+#include <stop_token>
 #include <string>
 #include <string_view>
 #include <utility>
 #include <vector>
 
+#include <boost/asio/awaitable.hpp>
 #include <nlohmann/json.hpp>
 
 namespace neuropod::http {
@@ -65,13 +68,38 @@ struct Request {
   std::optional<nlohmann::json> json_;
 };
 
+// The body of a streamed response, written piece by piece while the handler's producer runs
+// (implemented by the server). One write at a time: await each before the next.
+class StreamWriter {
+ public:
+  virtual ~StreamWriter() = default;
+  // Sends one chunk (empty chunks are skipped), each write within the server's request_timeout.
+  // false once the stream should end: the client is gone, the server is shutting down (the stop
+  // token is requested) or a write failed or timed out. Stop producing then.
+  virtual boost::asio::awaitable<bool> write(std::string chunk) = 0;
+  // Requested when the client disconnects, a write fails or the server shuts down. Producers
+  // pass it to every long wait (a Kubernetes log follow, k8s::sleep_unless_stopped, ...): a
+  // producer that ignores it holds its connection until the shutdown's forced close.
+  virtual std::stop_token stop_token() const = 0;
+};
+
+// Writes a streamed body and returns when it is complete (or when told to stop). Like route
+// handlers, a plain lambda that calls a named coroutine taking its parameters by value:
+//   [this, id](StreamWriter& out) { return follow_log(id, out); }
+using StreamProducer = std::function<boost::asio::awaitable<void>(StreamWriter&)>;
+
 struct Response {
   unsigned status = 200;
   Headers headers;
   std::string body;
+  // When set, the server sends status and headers at once (Transfer-Encoding: chunked), then
+  // what the producer writes; `body` is ignored. The connection closes when the stream ends.
+  StreamProducer stream;
 
   static Response json(unsigned status, const nlohmann::json& body);
   static Response no_content();
+  // A streamed response: `content_type` e.g. "text/plain; charset=utf-8", "text/event-stream".
+  static Response streamed(unsigned status, std::string content_type, StreamProducer producer);
 };
 
 struct CookieSpec {

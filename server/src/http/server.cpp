@@ -1,9 +1,14 @@
 #include "http/server.hpp"
 
+#include <array>
 #include <atomic>
 #include <chrono>
+#include <cstdint>
+#include <exception>
 #include <list>
 #include <mutex>
+#include <stdexcept>
+#include <stop_token>
 
 #include <boost/asio.hpp>
 #include <boost/beast/core.hpp>
@@ -30,21 +35,32 @@ struct Connection {
   explicit Connection(tcp::socket s) : socket(std::move(s)), timer(socket.get_executor()) {}
   tcp::socket socket;
   asio::steady_timer timer;
-  bool timed_out = false;  // touched on the connection's strand only
-  bool idle = true;        // waiting for a request to begin
+  bool timed_out = false;        // touched on the connection's strand only
+  bool idle = true;              // waiting for a request to begin
+  std::uint64_t armed = 0;       // generation of the current deadline (the strand only)
+  // Ends a streamed response: requested by the shutdown, the client going away or a failed write.
+  // One per connection is enough: a stream is the connection's last response.
+  std::stop_source stop;
 
   // Arms the deadline of the next socket operation: on expiry the socket is cancelled (not
   // closed), so the session can still answer 408.
   void deadline(Clock::duration d) {
     timed_out = false;
+    const auto generation = ++armed;
     timer.expires_after(d);
-    timer.async_wait([this](boost::system::error_code ec) {
-      if (!ec) {
+    timer.async_wait([this, generation](boost::system::error_code ec) {
+      if (!ec && generation == armed) {
         timed_out = true;
         boost::system::error_code ignored;
         socket.cancel(ignored);
       }
     });
+  }
+  // Cancels the deadline; an expiry already queued behind the operation it bounded is ignored
+  // (during a stream it would otherwise cancel the next write or the peer watch).
+  void disarm() {
+    ++armed;
+    timer.cancel();
   }
 };
 
@@ -116,6 +132,225 @@ void finish_headers(Response& res, const std::string& request_id) {
     res.headers.set("Cache-Control", "no-store");
   }
   res.headers.set("X-Content-Type-Options", "nosniff");
+}
+
+// The query of a target (after '?'), empty when there is none. A plain function: a conditional of
+// class type inside a coroutine body is miscompiled by g++ 12 (DEVELOPERS.md).
+std::string query_of(const std::string& target) {
+  const auto q = target.find('?');
+  if (q == std::string::npos) {
+    return {};
+  }
+  return target.substr(q + 1);
+}
+
+std::string describe(const std::exception_ptr& e) {
+  try {
+    std::rethrow_exception(e);
+  } catch (const std::exception& x) {
+    return x.what();
+  } catch (...) {
+    return "unknown exception";
+  }
+}
+
+// ---------------------------------------------------------------------------- streamed responses
+//
+// Status and headers go out at once, Transfer-Encoding: chunked (HTTP/1.0: no coding, the body
+// ends with the connection), then every StreamWriter::write is one chunk with a deadline of its
+// own (request_timeout); nothing bounds the whole stream. Meanwhile a read on the socket watches
+// the client: EOF or an error requests the connection's stop token (what the client sends is
+// discarded). Server::shutdown requests it too. When the producer returns (or throws: logged,
+// the status is already out) the last chunk ends the body and the connection closes: the
+// simplest correct end, since the watch has consumed whatever the client sent meanwhile.
+
+// Status and headers of a streamed response. `keep_alive` only for HEAD (no body follows).
+bhttp::response<bhttp::empty_body> stream_header(const Response& res, unsigned version,
+                                                 bool keep_alive, bool chunked) {
+  bhttp::response<bhttp::empty_body> out{static_cast<bhttp::status>(res.status), version};
+  for (const auto& [k, v] : res.headers.items()) {
+    out.insert(k, v);
+  }
+  out.erase(bhttp::field::content_length);
+  out.erase(bhttp::field::transfer_encoding);
+  if (out.find("X-Accel-Buffering") == out.end()) {
+    out.set("X-Accel-Buffering", "no");  // ingress-nginx would buffer the chunks otherwise
+  }
+  out.keep_alive(keep_alive);
+  if (chunked) {
+    out.chunked(true);
+  }
+  return out;
+}
+
+// The client side of a stream, watched by a read that discards what arrives.
+struct PeerWatch {
+  std::array<char, 4096> sink{};
+  bool gone = false;  // EOF or a socket error (not our own cancel); the strand only
+};
+
+// Reads and discards until the socket fails (EOF, reset, our close or cancel), then requests the
+// connection's stop. A plain handler chain on the socket's strand: no coroutine to spawn.
+void watch_peer(std::shared_ptr<Connection> conn, std::shared_ptr<PeerWatch> watch) {
+  auto& socket = conn->socket;
+  auto buffer = asio::buffer(watch->sink);
+  socket.async_read_some(buffer, [conn = std::move(conn), watch = std::move(watch)](
+                                     boost::system::error_code ec, std::size_t /*n*/) mutable {
+    if (ec) {
+      if (ec != asio::error::operation_aborted) {
+        watch->gone = true;
+      }
+      conn->stop.request_stop();
+      return;
+    }
+    watch_peer(std::move(conn), std::move(watch));
+  });
+}
+
+class ChunkWriter final : public StreamWriter {
+ public:
+  ChunkWriter(Connection& conn, Clock::duration timeout, bool chunked)
+      : conn_(conn), timeout_(timeout), chunked_(chunked) {}
+
+  asio::awaitable<bool> write(std::string chunk) override;
+  std::stop_token stop_token() const override { return conn_.stop.get_token(); }
+
+  // The last chunk, unless a write failed (the body is broken then: closing says so).
+  asio::awaitable<void> finish();
+
+  std::uint64_t bytes() const { return bytes_; }
+  // nullptr while every write succeeded.
+  const char* failure() const { return failure_; }
+
+ private:
+  // Marks the stream broken after a failed write and stops the producer.
+  void failed(bool timed_out) {
+    failure_ = timed_out ? "write_timeout" : "write_failed";
+    conn_.stop.request_stop();
+  }
+
+  Connection& conn_;
+  Clock::duration timeout_;
+  bool chunked_;
+  bool writing_ = false;
+  const char* failure_ = nullptr;
+  std::uint64_t bytes_ = 0;
+};
+
+asio::awaitable<bool> ChunkWriter::write(std::string chunk) {
+  if (failure_ != nullptr || conn_.stop.stop_requested()) {
+    co_return false;
+  }
+  if (chunk.empty()) {
+    co_return true;
+  }
+  if (writing_) {
+    throw std::logic_error("StreamWriter::write called before the previous write completed");
+  }
+  writing_ = true;
+  boost::system::error_code ec;
+  conn_.deadline(timeout_);
+  if (chunked_) {
+    const auto framed = bhttp::make_chunk(asio::buffer(chunk));
+    co_await asio::async_write(conn_.socket, framed, asio::redirect_error(asio::use_awaitable, ec));
+  } else {
+    co_await asio::async_write(conn_.socket, asio::buffer(chunk),
+                               asio::redirect_error(asio::use_awaitable, ec));
+  }
+  const bool timed_out = conn_.timed_out;
+  conn_.disarm();
+  writing_ = false;
+  if (ec) {
+    failed(timed_out);
+    co_return false;
+  }
+  bytes_ += chunk.size();
+  co_return !conn_.stop.stop_requested();
+}
+
+asio::awaitable<void> ChunkWriter::finish() {
+  if (failure_ != nullptr || !chunked_) {
+    co_return;
+  }
+  boost::system::error_code ec;
+  conn_.deadline(timeout_);
+  const auto last = bhttp::make_chunk_last();
+  co_await asio::async_write(conn_.socket, last, asio::redirect_error(asio::use_awaitable, ec));
+  const bool timed_out = conn_.timed_out;
+  conn_.disarm();
+  if (ec) {
+    failed(timed_out);
+  }
+}
+
+struct StreamOutcome {
+  std::uint64_t bytes = 0;
+  const char* end = "complete";  // for the access log
+  bool keep_alive = false;       // HEAD only: no body was sent
+};
+
+// Why a stream ended, for the access log.
+const char* stream_end(bool threw, const ChunkWriter& writer, const PeerWatch& watch,
+                       const Connection& conn) {
+  if (threw) {
+    return "producer_failed";
+  }
+  if (watch.gone) {
+    return "client_gone";
+  }
+  if (writer.failure() != nullptr) {
+    return writer.failure();
+  }
+  if (conn.stop.stop_requested()) {
+    return "stopped";  // the server is shutting down
+  }
+  return "complete";
+}
+
+asio::awaitable<StreamOutcome> serve_stream(StatePtr st, std::shared_ptr<Connection> conn,
+                                            Response res, unsigned version, bool keep_alive,
+                                            bool head, std::string request_id) {
+  const auto& cfg = st->config;
+  StreamOutcome outcome;
+  const bool chunked = version >= 11;
+  auto header = stream_header(res, version, keep_alive && head, chunked);
+  bhttp::response_serializer<bhttp::empty_body> sr{header};
+  boost::system::error_code ec;
+  conn->deadline(cfg.request_timeout);
+  co_await bhttp::async_write_header(conn->socket, sr,
+                                     asio::redirect_error(asio::use_awaitable, ec));
+  conn->disarm();
+  if (ec) {
+    outcome.end = "write_failed";
+    co_return outcome;
+  }
+  if (head) {
+    outcome.end = "head";
+    outcome.keep_alive = keep_alive;
+    co_return outcome;
+  }
+  if (st->stopping) {
+    conn->stop.request_stop();  // shutdown began while the handler ran
+  }
+  auto watch = std::make_shared<PeerWatch>();
+  watch_peer(conn, watch);
+
+  ChunkWriter writer(*conn, cfg.request_timeout, chunked);
+  std::exception_ptr failure;
+  try {
+    co_await res.stream(writer);
+  } catch (...) {
+    failure = std::current_exception();
+  }
+  if (failure) {
+    log::error("http.stream_failed", {{"request_id", request_id}, {"error", describe(failure)}});
+  }
+  if (!watch->gone) {
+    co_await writer.finish();
+  }
+  outcome.bytes = writer.bytes();
+  outcome.end = stream_end(failure != nullptr, writer, *watch, *conn);
+  co_return outcome;
 }
 
 // Writes an error produced by the connection layer itself (timeout, oversize, unparsable),
@@ -198,9 +433,8 @@ asio::awaitable<void> run_session(StatePtr st, std::shared_ptr<Connection> conn)
     Request req;
     req.method = std::string(in.method_string());
     req.target = std::string(in.target());
-    const auto q = req.target.find('?');
-    req.path = req.target.substr(0, q);
-    req.query = q == std::string::npos ? std::string() : req.target.substr(q + 1);
+    req.path = req.target.substr(0, req.target.find('?'));
+    req.query = query_of(req.target);
     for (const auto& field : in) {
       req.headers.add(std::string(field.name_string()), std::string(field.value()));
     }
@@ -208,13 +442,31 @@ asio::awaitable<void> run_session(StatePtr st, std::shared_ptr<Connection> conn)
     req.remote_ip = peer;
     req.request_id = core::request_id_or_new(req.headers.get("x-request-id").value_or(""));
 
-    conn->timer.cancel();  // handlers bound their own awaits
+    conn->disarm();  // handlers bound their own awaits
     Response res = co_await st->pipeline.handle(req);
     finish_headers(res, req.request_id);
 
     const bool keep_alive = in.keep_alive() && !st->stopping;
     const bool head = req.method == "HEAD";
     const auto status = res.status;
+    if (res.stream) {
+      const auto outcome = co_await serve_stream(st, conn, std::move(res), in.version(), keep_alive,
+                                                 head, req.request_id);
+      const auto stream_ms =
+          std::chrono::duration<double, std::milli>(Clock::now() - started).count();
+      log::info("http.request", {{"request_id", req.request_id},
+                                 {"method", req.method},
+                                 {"path", req.path},
+                                 {"status", status},
+                                 {"bytes", outcome.bytes},
+                                 {"duration_ms", stream_ms},
+                                 {"remote_ip", peer},
+                                 {"stream", outcome.end}});
+      if (!outcome.keep_alive) {
+        break;
+      }
+      continue;
+    }
     const auto bytes = res.body.size();
     auto out = to_beast(std::move(res), in.version(), keep_alive, head);
     conn->deadline(cfg.request_timeout);
@@ -237,7 +489,7 @@ asio::awaitable<void> run_session(StatePtr st, std::shared_ptr<Connection> conn)
       break;
     }
   }
-  conn->timer.cancel();
+  conn->disarm();
   conn->socket.shutdown(tcp::socket::shutdown_send, ec);
   conn->socket.close(ec);
 }
@@ -302,12 +554,14 @@ asio::awaitable<void> Server::shutdown() {
     boost::system::error_code ec;
     st->acceptor.close(ec);
   });
-  // Idle keep-alive connections have nothing in flight: close them now.
+  // Idle keep-alive connections have nothing in flight: close them now. Streams (endless by
+  // nature) are told to end now too, not after the grace period.
   st->for_each_connection([](Connection& c) {
     if (c.idle) {
       boost::system::error_code ec;
       c.socket.cancel(ec);
     }
+    c.stop.request_stop();
   });
   log::info("http.draining", {{"connections", st->connections.load()}});
   asio::steady_timer wait(co_await asio::this_coro::executor);

@@ -48,11 +48,11 @@ core::ErrorCode code_for(unsigned status) {
     case 401:
     case 403:
     case 410:
-    case 429: return core::ErrorCode::service_unavailable;
+    case 429: return core::ErrorCode::kubernetes_unavailable;
     default: break;
   }
   if (status >= 500) {
-    return core::ErrorCode::service_unavailable;
+    return core::ErrorCode::kubernetes_unavailable;
   }
   return core::ErrorCode::internal;
 }
@@ -141,7 +141,7 @@ KubeError KubeError::no_answer(const std::string& server_host, const std::string
   if (!server_host.empty()) {
     details["server"] = server_host;
   }
-  return {core::ErrorCode::service_unavailable, kUnreachable, std::move(details), 0, ""};
+  return {core::ErrorCode::kubernetes_unavailable, kUnreachable, std::move(details), 0, ""};
 }
 
 KubeError KubeError::from_status(const json& status, std::string_view request) {
@@ -363,10 +363,13 @@ json json_or_throw(const HttpResult& res, const std::string& method, const std::
 }
 
 std::string list_query(std::int64_t page_size, const std::string& selector,
-                       const std::string& cont) {
+                       const std::string& field_selector, const std::string& cont) {
   std::string q = "limit=" + std::to_string(page_size);
   if (!selector.empty()) {
     q += "&labelSelector=" + query_escape(selector);
+  }
+  if (!field_selector.empty()) {
+    q += "&fieldSelector=" + query_escape(field_selector);
   }
   if (!cont.empty()) {
     q += "&continue=" + query_escape(cont);
@@ -430,11 +433,13 @@ asio::awaitable<json> KubeClient::get(std::string path) {
   co_return co_await send("GET", std::move(path), "", "", "");
 }
 
-asio::awaitable<json> KubeClient::list(std::string path, std::string label_selector) {
+asio::awaitable<json> KubeClient::list(std::string path, std::string label_selector,
+                                       std::string field_selector) {
   json out;
   std::string cont;
   do {
-    const std::string query = list_query(options_.list_page_size, label_selector, cont);
+    const std::string query =
+        list_query(options_.list_page_size, label_selector, field_selector, cont);
     json page = co_await send("GET", path, query, "", "");
     cont = continue_of(page);
     if (out.is_null()) {
@@ -604,13 +609,10 @@ asio::awaitable<void> KubeClient::watch_forever(std::string path, std::string la
   }
 }
 
-asio::awaitable<void> KubeClient::follow_logs(std::string ns, std::string pod,
-                                              std::string container,
-                                              std::optional<std::int64_t> tail_lines,
-                                              ChunkCallback on_chunk, std::stop_token stop) {
-  auto transport = transport_;
-  const std::string path = core_path(ns, "pods", pod) + "/log";
-  std::string query = "follow=true";
+namespace {
+
+std::string log_query(const std::string& container, std::optional<std::int64_t> tail_lines) {
+  std::string query;
   if (!container.empty()) {
     if (!is_dns1123_label(container)) {
       throw std::invalid_argument("invalid container name '" + container + "'");
@@ -620,6 +622,34 @@ asio::awaitable<void> KubeClient::follow_logs(std::string ns, std::string pod,
   if (tail_lines) {
     query += "&tailLines=" + std::to_string(*tail_lines);
   }
+  return query;
+}
+
+}  // namespace
+
+asio::awaitable<std::string> KubeClient::read_logs(std::string ns, std::string pod,
+                                                   std::string container,
+                                                   std::optional<std::int64_t> tail_lines,
+                                                   std::int64_t limit_bytes) {
+  auto transport = transport_;
+  const std::string path = core_path(ns, "pods", pod) + "/log";
+  const std::string query =
+      "limitBytes=" + std::to_string(limit_bytes) + log_query(container, tail_lines);
+  auto res =
+      co_await transport->request("GET", target_of(path, query), "", "", options_.request_timeout);
+  if (!ok_status(res.status)) {
+    throw KubeError::from_response(res.status, res.body, "GET", path);
+  }
+  co_return std::move(res.body);
+}
+
+asio::awaitable<void> KubeClient::follow_logs(std::string ns, std::string pod,
+                                              std::string container,
+                                              std::optional<std::int64_t> tail_lines,
+                                              ChunkCallback on_chunk, std::stop_token stop) {
+  auto transport = transport_;
+  const std::string path = core_path(ns, "pods", pod) + "/log";
+  const std::string query = "follow=true" + log_query(container, tail_lines);
   const std::string target = target_of(path, query);
   const auto res = co_await transport->stream(target, std::move(on_chunk), std::move(stop),
                                               options_.connect_timeout, 0ms);

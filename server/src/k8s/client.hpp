@@ -29,8 +29,8 @@ class Transport;
 //   404 NotFound -> not_found; 409 AlreadyExists / Conflict -> conflict; 422 Invalid ->
 //   validation_failed (details.fields from the Status' causes); 400 BadRequest -> bad_request;
 //   401 / 403 (the backend's own identity or RBAC is wrong: a configuration problem, not the
-//   caller's) -> service_unavailable; 410 Gone / Expired -> service_unavailable with gone();
-//   429, 5xx, no answer, timeouts -> service_unavailable "Kubernetes is unreachable"; anything
+//   caller's) -> kubernetes_unavailable; 410 Gone / Expired -> kubernetes_unavailable with gone();
+//   429, 5xx, no answer, timeouts -> kubernetes_unavailable "Kubernetes is unreachable"; anything
 //   else -> internal.
 // details: {"kubernetes": {"status", "reason", "message", "kind", "name", "request"}}, plus
 // {"fields": [{"field", "message"}]} for 422 and {"reason"} (what failed) when unreachable.
@@ -93,7 +93,7 @@ struct WatchEvent {
 
 // One line of a watch stream ({"type": ..., "object": ...}). Pure. Throws KubeError: for an ERROR
 // event, the one of its Status (gone() for code 410); for a line that is not an event,
-// service_unavailable (the stream is broken; watch again).
+// kubernetes_unavailable (the stream is broken; watch again).
 WatchEvent parse_watch_event(std::string_view line, std::string_view request = "watch");
 
 // metadata.resourceVersion of an object or list; empty when absent.
@@ -136,8 +136,9 @@ class KubeClient {
 
   // `path` from the helpers above. Every method throws KubeError on an error response or no answer.
   boost::asio::awaitable<nlohmann::json> get(std::string path);
-  // Every page (list_page_size, following `continue`) in one List; empty selector: all.
-  boost::asio::awaitable<nlohmann::json> list(std::string path, std::string label_selector = "");
+  // Every page (list_page_size, following `continue`) in one List; empty selectors: all.
+  boost::asio::awaitable<nlohmann::json> list(std::string path, std::string label_selector = "",
+                                              std::string field_selector = "");
   // POST to the collection path; returns the created object.
   boost::asio::awaitable<nlohmann::json> create(std::string path, nlohmann::json body);
   // PUT to the object path (metadata.resourceVersion in `body` makes it conditional: 409).
@@ -178,6 +179,12 @@ class KubeClient {
   // gets the bytes as they come (not split into lines) until the log ends (container stopped) or
   // `stop` is requested. `tail_lines`: only the last N lines before following (none: all).
   // Throws KubeError (404 no such pod, 400 container not started yet, ...).
+  // A container's log as it is now (no follow): the last `tail_lines` lines (none: all), at most
+  // `limit_bytes`. Throws KubeError as follow_logs().
+  boost::asio::awaitable<std::string> read_logs(std::string ns, std::string pod,
+                                                std::string container,
+                                                std::optional<std::int64_t> tail_lines,
+                                                std::int64_t limit_bytes);
   boost::asio::awaitable<void> follow_logs(std::string ns, std::string pod, std::string container,
                                            std::optional<std::int64_t> tail_lines,
                                            ChunkCallback on_chunk, std::stop_token stop = {});

@@ -65,10 +65,14 @@ std::string template_label(std::string_view slug) {
 }
 
 json labels(const PodSpecInput& in) {
-  return {{std::string(kManagedByLabel), kManagedByValue},
-          {std::string(kPodIdLabel), in.pod_id},
-          {std::string(kUserLabel), user_hash(in.user_id)},
-          {std::string(kTemplateLabel), template_label(in.template_slug)}};
+  json out = {{std::string(kManagedByLabel), kManagedByValue},
+              {std::string(kPodIdLabel), in.pod_id},
+              {std::string(kUserLabel), user_hash(in.user_id)},
+              {std::string(kTemplateLabel), template_label(in.template_slug)}};
+  if (!in.instance.empty()) {
+    out[std::string(kInstanceLabel)] = in.instance;
+  }
+  return out;
 }
 
 json metadata(const PodSpecInput& in) {
@@ -171,6 +175,20 @@ std::vector<std::string> http_hosts(const PodSpecInput& input) {
   return hosts;
 }
 
+namespace {
+
+// /dev/shm as a memory-backed emptyDir (the container runtime's default is 64 MiB, too small for
+// PyTorch data loaders and ComfyUI), capped at the pod's memory (it counts against that limit).
+json shm_volume(const catalog::Resources& r) {
+  json v = {{"medium", "Memory"}};
+  if (!r.memory.empty()) {
+    v["sizeLimit"] = r.memory;
+  }
+  return v;
+}
+
+}  // namespace
+
 json pod(const PodSpecInput& input) {
   const std::vector<std::string> names = port_names(input.ports);
   json ports = json::array();
@@ -189,7 +207,8 @@ json pod(const PodSpecInput& input) {
       {"env", std::move(env)},
       {"ports", std::move(ports)},
       {"resources", resources(input.resources)},
-      {"volumeMounts", json::array({{{"name", "workspace"}, {"mountPath", input.workspace_path}}})},
+      {"volumeMounts", json::array({{{"name", "workspace"}, {"mountPath", input.workspace_path}},
+                                    {{"name", "dshm"}, {"mountPath", "/dev/shm"}}})},
       {"securityContext",
        {{"allowPrivilegeEscalation", false},
         {"capabilities", {{"drop", json::array({"NET_RAW"})}}},
@@ -211,16 +230,19 @@ json pod(const PodSpecInput& input) {
       {"automountServiceAccountToken", false},
       {"enableServiceLinks", false},
       {"securityContext", {{"fsGroup", input.fs_group}, {"fsGroupChangePolicy", "OnRootMismatch"}}},
-      {"volumes",
-       json::array({{{"name", "workspace"},
-                     {"persistentVolumeClaim",
-                      {{"claimName", workspace_claim_name(user_hash(input.user_id))}}}}})}};
+      {"volumes", json::array({{{"name", "workspace"},
+                                {"persistentVolumeClaim",
+                                 {{"claimName", input.workspace_claim.empty()
+                                                    ? workspace_claim_name(user_hash(input.user_id))
+                                                    : input.workspace_claim}}}},
+                               {{"name", "dshm"}, {"emptyDir", shm_volume(input.resources)}}})}};
   if (input.resources.gpus > 0) {
     spec["tolerations"] = json::array({gpu_toleration()});
   }
 
   json meta = metadata(input);
-  meta["annotations"] = {{std::string(kUserIdAnnotation), input.user_id}};
+  meta["annotations"] = {{std::string(kUserIdAnnotation), input.user_id},
+                         {std::string(kGenerationAnnotation), std::to_string(input.generation)}};
   return {{"apiVersion", "v1"}, {"kind", "Pod"}, {"metadata", std::move(meta)}, {"spec", spec}};
 }
 

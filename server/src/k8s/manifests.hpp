@@ -29,6 +29,9 @@ inline constexpr std::string_view kPodIdLabel = "neuropod.online/pod-id";
 inline constexpr std::string_view kUserLabel = "neuropod.online/user";
 inline constexpr std::string_view kTemplateLabel = "neuropod.online/template";
 inline constexpr std::string_view kUserIdAnnotation = "neuropod.online/user-id";
+// Several installations may share a namespace: each one's objects carry its instance name.
+inline constexpr std::string_view kInstanceLabel = "neuropod.online/instance";
+inline constexpr std::string_view kGenerationAnnotation = "neuropod.online/generation";
 inline constexpr std::string_view kImagesHashLabel = "neuropod.online/images-hash";
 inline constexpr std::string_view kPrepullerName = "neuropod-prepuller";
 inline constexpr std::string_view kPauseImage = "registry.k8s.io/pause:3.10";
@@ -52,6 +55,9 @@ struct PodSpecInput {
   std::string auth_url;     // ingress-nginx external auth URL; empty: no auth annotations
   std::string auth_signin;  // ingress-nginx auth-signin URL (used only with auth_url)
   std::int64_t fs_group = 1000;
+  std::string workspace_claim;  // empty: workspace_claim_name(user_hash(user_id))
+  std::int64_t generation = 1;  // annotation neuropod.online/generation (the record's start count)
+  std::string instance;         // label neuropod.online/instance when non-empty (a label value)
 };
 
 // Container and Service port name of a pod's ports, index by index: the port's name as an IANA
@@ -77,11 +83,13 @@ std::vector<std::string> http_hosts(const PodSpecInput& input);
 //   spoofing inside the node's network) is the one default capability users don't need;
 // - pod securityContext fsGroup = input.fs_group with fsGroupChangePolicy OnRootMismatch (the
 //   workspace becomes writable by that group without a recursive chown at every start);
-// - volume "workspace" = claim workspace_claim_name(user_hash) mounted at workspace_path;
+// - volume "workspace" = claim input.workspace_claim (default workspace_claim_name(user_hash))
+//   mounted at workspace_path; volume "dshm" (emptyDir medium Memory, sizeLimit = the memory
+//   quantity) at /dev/shm: the runtime's 64 MiB default breaks PyTorch data loaders and ComfyUI;
 // - automountServiceAccountToken false (users get no Kubernetes credentials), enableServiceLinks
 //   false (no environment variables of other Services), restartPolicy Always,
 //   terminationGracePeriodSeconds 30, a toleration of nvidia.com/gpu:NoSchedule when gpus > 0;
-// - annotation neuropod.online/user-id = input.user_id.
+// - annotations neuropod.online/user-id = input.user_id, neuropod.online/generation.
 nlohmann::json pod(const PodSpecInput& input);
 
 // v1 Service resource_name(pod_id), ClusterIP, selecting the Pod by its neuropod.online/pod-id

@@ -37,7 +37,7 @@ class Transport {
   Transport& operator=(Transport&&) = delete;
 
   // One request (`target`: path + query, appended to the server URL's path), the whole response;
-  // any status is returned. Throws KubeError (service_unavailable "Kubernetes is unreachable",
+  // any status is returned. Throws KubeError (kubernetes_unavailable "Kubernetes is unreachable",
   // details.reason says what failed: DNS, connect, TLS verification, timeout, ...) when no
   // complete response arrives within `timeout`.
   boost::asio::awaitable<HttpResult> request(std::string method, std::string target,

@@ -293,7 +293,7 @@ TEST_F(K8sClient, ForbiddenByTheBackendsRoleIsAConfigurationProblem) {
   for (const auto& path :
        {k8s::core_path(ns(), "secrets"), k8s::core_path("kube-system", "pods")}) {
     const auto e = error_of([&] { run(k().list(path)); });
-    EXPECT_EQ(e.code(), ErrorCode::service_unavailable) << path;
+    EXPECT_EQ(e.code(), ErrorCode::kubernetes_unavailable) << path;
     EXPECT_EQ(e.http_status(), 403U) << path;
     EXPECT_EQ(e.reason(), "Forbidden") << path;
     EXPECT_NE(std::string(e.what()).find("RBAC"), std::string::npos) << e.what();
@@ -323,7 +323,7 @@ TEST_F(K8sClient, UnreachableAndUntrustedServers) {
   closed.server = "https://127.0.0.1:1";
   KubeClient nowhere(ioc_.get_executor(), closed);
   const auto refused = error_of([&] { run(nowhere.get(cm("x"))); });
-  EXPECT_EQ(refused.code(), ErrorCode::service_unavailable);
+  EXPECT_EQ(refused.code(), ErrorCode::kubernetes_unavailable);
   EXPECT_STREQ(refused.what(), "Kubernetes is unreachable");
   EXPECT_EQ(refused.http_status(), 0U);
   EXPECT_NE(refused.details()["reason"].get<std::string>().find("connection failed"),
@@ -334,7 +334,7 @@ TEST_F(K8sClient, UnreachableAndUntrustedServers) {
   untrusted.ca_pem.clear();  // the system's CAs do not know the sandbox's
   KubeClient doubtful(ioc_.get_executor(), untrusted);
   const auto tls = error_of([&] { run(doubtful.get(cm("x"))); });
-  EXPECT_EQ(tls.code(), ErrorCode::service_unavailable);
+  EXPECT_EQ(tls.code(), ErrorCode::kubernetes_unavailable);
   EXPECT_NE(tls.details()["reason"].get<std::string>().find("certificate verify failed"),
             std::string::npos)
       << tls.details().dump();

@@ -118,8 +118,42 @@ const neuropod::core::EnvMap kProductionOk = {
     {"GOOGLE_CLIENT_SECRET", "secret"},
     {"GOOGLE_REDIRECT_URI", "https://api.neuropod.online/api/auth/google/callback"},
     {"NEUROPOD_SESSION_KEYS",
-     "k2:0123456789abcdef0123456789abcdef,k1:abcdefabcdefabcdefabcdefabcdefab"}};
+     "k2:0123456789abcdef0123456789abcdef,k1:abcdefabcdefabcdefabcdefabcdefab"},
+    {"NEUROPOD_KUBECONFIG", "/etc/neuropod/kubeconfig"}};
 }  // namespace
+
+TEST(KubernetesConfig, DefaultsAndValidation) {
+  const auto c = Config::from_env({});
+  EXPECT_FALSE(c.k8s.configured());
+  EXPECT_EQ(c.k8s.namespace_, "neuropod");
+  EXPECT_EQ(c.k8s.ingress_namespace, "ingress-nginx");
+  const auto k =
+      Config::from_env({{"NEUROPOD_KUBECONFIG", "/x/kubeconfig"},
+                        {"NEUROPOD_K8S_NAMESPACE", "pods"},
+                        {"NEUROPOD_EGRESS_DENY_CIDRS", "203.0.113.7/32, 198.51.100.0/24"},
+                        {"NEUROPOD_RECONCILE_RESYNC_S", "30"},
+                        {"NEUROPOD_K8S_INSTANCE", "blue"}});
+  EXPECT_TRUE(k.k8s.configured());
+  EXPECT_EQ(k.k8s.namespace_, "pods");
+  EXPECT_EQ(k.k8s.extra_denied_cidrs,
+            (std::vector<std::string>{"203.0.113.7/32", "198.51.100.0/24"}));
+  EXPECT_EQ(k.k8s.resync, std::chrono::seconds(30));
+  EXPECT_EQ(k.k8s.instance, "blue");
+  EXPECT_TRUE(Config::from_env({{"KUBERNETES_SERVICE_HOST", "10.96.0.1"}}).k8s.configured());
+  EXPECT_TRUE(
+      mentions(problems_of({{"NEUROPOD_K8S_NAMESPACE", "Not_A_Label"}}), "NEUROPOD_K8S_NAMESPACE"));
+  EXPECT_TRUE(mentions(problems_of({{"NEUROPOD_K8S_INSTANCE", "-x"}}), "NEUROPOD_K8S_INSTANCE"));
+  EXPECT_TRUE(
+      mentions(problems_of({{"NEUROPOD_RECONCILE_RESYNC_S", "0"}}), "NEUROPOD_RECONCILE_RESYNC_S"));
+}
+
+TEST(KubernetesConfig, ProductionNeedsACluster) {
+  auto env = kProductionOk;
+  env.erase("NEUROPOD_KUBECONFIG");
+  EXPECT_TRUE(mentions(problems_of(env), "NEUROPOD_KUBECONFIG"));
+  env["KUBERNETES_SERVICE_HOST"] = "10.96.0.1";
+  EXPECT_NO_THROW(Config::from_env(env));
+}
 
 TEST(AuthConfig, DevelopmentDefaultsToTheDevSignInAndABuiltInKey) {
   const auto c = Config::from_env({});

@@ -113,7 +113,7 @@ TEST(KubeErrors, MapsStatusesToErrorCodes) {
 
   const auto forbidden = KubeError::from_response(
       403, status_body(403, "Forbidden", "secrets is forbidden: ..."), "GET", "/p");
-  EXPECT_EQ(forbidden.code(), ErrorCode::service_unavailable);
+  EXPECT_EQ(forbidden.code(), ErrorCode::kubernetes_unavailable);
   EXPECT_EQ(forbidden.reason(), "Forbidden");
   EXPECT_NE(std::string(forbidden.what()).find("RBAC"), std::string::npos);
   EXPECT_FALSE(forbidden.gone());
@@ -121,7 +121,7 @@ TEST(KubeErrors, MapsStatusesToErrorCodes) {
   const auto gone =
       KubeError::from_response(410, status_body(410, "Expired", "too old"), "GET", "/p");
   EXPECT_TRUE(gone.gone());
-  EXPECT_EQ(gone.code(), ErrorCode::service_unavailable);
+  EXPECT_EQ(gone.code(), ErrorCode::kubernetes_unavailable);
 
   const auto bad =
       KubeError::from_response(400, status_body(400, "BadRequest", "bad selector"), "GET", "/p");
@@ -150,11 +150,11 @@ TEST(KubeErrors, InvalidCarriesTheFields) {
 TEST(KubeErrors, ServerErrorsAndNonStatusBodiesAreUnreachable) {
   const auto e500 =
       KubeError::from_response(500, status_body(500, "InternalError", "etcd"), "GET", "/p");
-  EXPECT_EQ(e500.code(), ErrorCode::service_unavailable);
+  EXPECT_EQ(e500.code(), ErrorCode::kubernetes_unavailable);
   EXPECT_STREQ(e500.what(), "Kubernetes is unreachable");
   EXPECT_TRUE(e500.unreachable());
   const auto proxy = KubeError::from_response(502, "<html>Bad Gateway</html>", "GET", "/p");
-  EXPECT_EQ(proxy.code(), ErrorCode::service_unavailable);
+  EXPECT_EQ(proxy.code(), ErrorCode::kubernetes_unavailable);
   EXPECT_EQ(proxy.reason(), "");
   EXPECT_EQ(proxy.details()["kubernetes"]["message"], "<html>Bad Gateway</html>");
   const auto none = KubeError::no_answer("127.0.0.1:6443", "timeout");
@@ -207,7 +207,7 @@ TEST(WatchEvents, OtherErrorsAndGarbage) {
       parse_watch_event(line);
       FAIL() << "no exception for " << line;
     } catch (const KubeError& e) {
-      EXPECT_EQ(e.code(), ErrorCode::service_unavailable) << line;
+      EXPECT_EQ(e.code(), ErrorCode::kubernetes_unavailable) << line;
       EXPECT_EQ(e.http_status(), 0U) << line;
     }
   }

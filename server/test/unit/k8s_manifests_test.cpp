@@ -256,15 +256,29 @@ TEST(ManifestPod, SecurityAndPodSettings) {
   EXPECT_EQ(k8s::pod(in)["spec"]["securityContext"]["fsGroup"], 4242);
 }
 
-TEST(ManifestPod, WorkspaceVolume) {
+TEST(ManifestPod, WorkspaceVolumeAndSharedMemory) {
   k8s::PodSpecInput in = comfy();
   in.workspace_path = "/home/user/work";
   const json p = k8s::pod(in);
   EXPECT_EQ(p["spec"]["volumes"], json::parse(R"([{"name":"workspace","persistentVolumeClaim":
     {"claimName":"workspace-)" + k8s::user_hash(kUserId) +
-                                              R"("}}])"));
+                                              R"("}},
+    {"name":"dshm","emptyDir":{"medium":"Memory","sizeLimit":")" +
+                                              in.resources.memory + R"("}}])"));
   EXPECT_EQ(main_container(p)["volumeMounts"],
-            json::parse(R"([{"name":"workspace","mountPath":"/home/user/work"}])"));
+            json::parse(R"([{"name":"workspace","mountPath":"/home/user/work"},
+                            {"name":"dshm","mountPath":"/dev/shm"}])"));
+  // A claim chosen by the runtime (hash collision) replaces the default name.
+  in.workspace_claim = "workspace-" + std::string(kUserId);
+  EXPECT_EQ(k8s::pod(in)["spec"]["volumes"][0]["persistentVolumeClaim"]["claimName"],
+            in.workspace_claim);
+  // The generation and the installation label.
+  in.generation = 7;
+  in.instance = "blue";
+  const json q = k8s::pod(in);
+  EXPECT_EQ(q["metadata"]["annotations"][std::string(k8s::kGenerationAnnotation)], "7");
+  EXPECT_EQ(q["metadata"]["labels"][std::string(k8s::kInstanceLabel)], "blue");
+  EXPECT_FALSE(p["metadata"]["labels"].contains(std::string(k8s::kInstanceLabel)));
 }
 
 TEST(ManifestPod, ReadinessProbePerPortKind) {

@@ -1,0 +1,93 @@
+#pragma once
+// What users and admins do with pods (deploy, stop, start, delete, inspect, logs, capacity) and
+// what the reconciler reports back (observations, progress). Owns the rules: names unique per
+// user, the running-pods limit, the minimum runway of the balance, one start/stop at a time per
+// pod, ownership (another user's pod is "not found"). The runtime is the only way to the cluster.
+//
+// Concurrency: checks-then-insert of one user and every change to one pod are serialized in this
+// process (core::KeyedLock), and each record is written whole under its pod's lock.
+#include <functional>
+#include <optional>
+#include <stop_token>
+#include <string>
+#include <vector>
+
+#include <boost/asio/awaitable.hpp>
+#include <nlohmann/json.hpp>
+
+#include "catalog/catalog.hpp"
+#include "core/event_bus.hpp"
+#include "core/keyed_lock.hpp"
+#include "pods/pod_store.hpp"
+#include "runtime/pod_runtime.hpp"
+#include "users/user_store.hpp"
+
+namespace neuropod::pods {
+
+struct Actor {
+  db::Oid user_id;
+  std::string email;
+  bool admin = false;
+};
+
+class PodService {
+ public:
+  // `runtime` may be null: no cluster configured (every call that needs one answers 503
+  // kubernetes_unavailable).
+  PodService(PodStore& store, users::UserStore& users, catalog::Catalog& catalog,
+             runtime::PodRuntime* runtime, core::EventBus& bus, const core::Clock& clock);
+
+  // Body: {name, template_id | template_slug | image, tier?, gpus?, ports?, env?, command?, args?}.
+  // Throws ValidationError (bad fields, invalid image, unknown template or tier), Conflict (name
+  // taken), insufficient_balance (402), pod_limit_reached (409), kubernetes_unavailable (503).
+  boost::asio::awaitable<Pod> deploy(Actor actor, nlohmann::json body);
+  boost::asio::awaitable<Pod> start(Actor actor, db::Oid id);
+  boost::asio::awaitable<Pod> stop(Actor actor, db::Oid id);
+  boost::asio::awaitable<void> remove(Actor actor, db::Oid id);
+  // Admins see every pod; others only theirs (NotFound otherwise).
+  boost::asio::awaitable<Pod> get(Actor actor, db::Oid id);
+  boost::asio::awaitable<std::vector<Pod>> list(Actor actor);
+  boost::asio::awaitable<std::vector<Pod>> list_all(std::optional<db::Oid> user, std::string status,
+                                                    std::int64_t limit);
+  // The pod's output; see runtime::PodRuntime::logs.
+  boost::asio::awaitable<void> logs(Actor actor, db::Oid id, runtime::LogOptions options,
+                                    std::function<void(std::string_view)> on_chunk,
+                                    std::stop_token stop);
+  // Free resources now and how many pods of each tier and template fit.
+  boost::asio::awaitable<nlohmann::json> capacity();
+  // Stops every pod of the user (blocked, out of credit). Returns how many were asked to stop.
+  boost::asio::awaitable<std::int64_t> stop_all_of(db::Oid user, std::string reason);
+
+  // ---- The reconciler's side (see reconciler.hpp).
+  // Moves the record towards what Kubernetes shows, and the cluster towards what the record asks.
+  boost::asio::awaitable<void> observe(runtime::Observation o);
+  // After a (re)list: every object; records with none are observed as gone.
+  boost::asio::awaitable<void> resync(std::vector<runtime::Observation> all);
+  boost::asio::awaitable<void> progress(runtime::ProgressEvent e);
+  // The images of the enabled templates pre-pulled, network policies in place.
+  boost::asio::awaitable<void> prepare_cluster();
+
+  runtime::PodRuntime* runtime() const { return runtime_; }
+
+ private:
+  runtime::PodRuntime& need_runtime() const;
+  boost::asio::awaitable<Pod> visible(const Actor& actor, db::Oid id);
+  boost::asio::awaitable<void> check_can_run(const Actor& actor, core::Micros price,
+                                             const catalog::Settings& settings);
+  boost::asio::awaitable<void> launch(Pod& pod);
+  boost::asio::awaitable<void> stop_locked(Pod& pod, std::string reason, std::string message);
+  boost::asio::awaitable<void> observe_locked(Pod& pod, const runtime::Observation& o);
+  void publish(const Pod& pod);
+  runtime::PodSpec spec_of(const Pod& pod, const catalog::Settings& settings) const;
+
+  PodStore& store_;
+  users::UserStore& users_;
+  catalog::Catalog& catalog_;
+  runtime::PodRuntime* runtime_;
+  core::EventBus& bus_;
+  const core::Clock& clock_;
+  core::KeyedLock user_locks_;
+  core::KeyedLock pod_locks_;
+};
+
+}  // namespace neuropod::pods
