@@ -129,7 +129,7 @@ struct App::Parts {
                                        .trust_proxy_headers = cfg.auth.trust_proxy_headers},
                  general_limit),
         auth_guard(auth, cfg.auth.allowed_origins, sign_in_limit, user_limit),
-        status_routes(db, clock, cfg.env),
+        status_routes(db, clock, cfg.env, pod_runtime.get()),
         auth_routes(cfg, clock, auth, google, users, audit),
         catalog_routes(catalog, audit),
         user_admin_routes(users, sessions, ledger, auth, audit),
@@ -140,7 +140,8 @@ struct App::Parts {
         // After the guard: 401/403 before 400.
         pipeline(router, {&security, &auth_guard, &contract}) {
     auth.set_block_hook([this](db::Oid user) -> boost::asio::awaitable<void> {
-      const auto stopped = co_await pods.stop_all_of(user, "account blocked");
+      const auto stopped = co_await pods.stop_all_of(user, "AccountBlocked",
+                                                     "Stopped because the account was blocked");
       log::info("pods.stopped_blocked_user", {{"user_id", user.to_string()}, {"pods", stopped}});
     });
   }

@@ -65,7 +65,7 @@ std::optional<TimePoint> from_iso8601(std::string_view s) {
     int scale = 100;
     const std::size_t start = pos;
     while (pos < s.size() && s[pos] >= '0' && s[pos] <= '9') {
-      millis += (s[pos] - '0') * scale;
+      millis += static_cast<std::int64_t>(s[pos] - '0') * scale;
       scale /= 10;
       ++pos;
     }
@@ -82,7 +82,7 @@ std::optional<TimePoint> from_iso8601(std::string_view s) {
     if (!oh || !om || pos + 3 >= s.size() || s[pos + 3] != ':') {
       return std::nullopt;
     }
-    offset_minutes = (*oh * 60 + *om) * (s[pos] == '-' ? -1 : 1);
+    offset_minutes = static_cast<std::int64_t>(*oh * 60 + *om) * (s[pos] == '-' ? -1 : 1);
     pos += 6;
   } else {
     return std::nullopt;

@@ -35,9 +35,9 @@ struct Connection {
   explicit Connection(tcp::socket s) : socket(std::move(s)), timer(socket.get_executor()) {}
   tcp::socket socket;
   asio::steady_timer timer;
-  bool timed_out = false;        // touched on the connection's strand only
-  bool idle = true;              // waiting for a request to begin
-  std::uint64_t armed = 0;       // generation of the current deadline (the strand only)
+  bool timed_out = false;   // touched on the connection's strand only
+  bool idle = true;         // waiting for a request to begin
+  std::uint64_t armed = 0;  // generation of the current deadline (the strand only)
   // Ends a streamed response: requested by the shutdown, the client going away or a failed write.
   // One per connection is enough: a stream is the connection's last response.
   std::stop_source stop;

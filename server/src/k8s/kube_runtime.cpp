@@ -415,6 +415,10 @@ asio::awaitable<runtime::Capacity> KubeRuntime::capacity() {
   co_return out;
 }
 
+asio::awaitable<void> KubeRuntime::ping() {
+  co_await client_.get("/version");
+}
+
 asio::awaitable<bool> KubeRuntime::lead(std::string identity, std::chrono::seconds lease_duration) {
   const std::string& ns = options_.namespace_;
   const std::string name = lease_name(options_);

@@ -48,6 +48,7 @@ class KubeRuntime : public runtime::PodRuntime {
                                     std::function<void(std::string_view)> on_chunk,
                                     std::stop_token stop) override;
   boost::asio::awaitable<runtime::Capacity> capacity() override;
+  boost::asio::awaitable<void> ping() override;
   boost::asio::awaitable<bool> lead(std::string identity,
                                     std::chrono::seconds lease_duration) override;
 

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <array>
+#include <cctype>
 #include <cstddef>
 #include <cstdint>
 #include <initializer_list>
@@ -208,6 +209,23 @@ PodState& fail(PodState& s, std::string reason, std::string message) {
   return s;
 }
 
+// A pull that failed for a reason that passes (rate limits, timeouts, the registry's own 5xx):
+// the kubelet retries, and so do we instead of failing the pod.
+bool transient_pull_failure(const std::string& reason, const std::string& detail) {
+  if (reason != "ErrImagePull" && reason != "ImagePullBackOff" && reason != "RegistryUnavailable") {
+    return false;
+  }
+  std::string lower = detail;
+  std::transform(lower.begin(), lower.end(), lower.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  constexpr std::array<std::string_view, 9> kTransient = {
+      "toomanyrequests",  "too many requests",       "rate limit",
+      "i/o timeout",      "timeout exceeded",        "handshake timeout",
+      "connection reset", "503 service unavailable", "502 bad gateway"};
+  return std::any_of(kTransient.begin(), kTransient.end(),
+                     [&lower](std::string_view t) { return lower.find(t) != std::string::npos; });
+}
+
 // Rule 5a: a container that waits for something that will not come.
 bool blocked(const json& spec, const json& container_status, PodState& s) {
   const json& waiting = field(field(container_status, "state"), "waiting");
@@ -215,6 +233,14 @@ bool blocked(const json& spec, const json& container_status, PodState& s) {
   const std::string detail = string_of(field(waiting, "message"));
   if (one_of(reason, kImageReasons)) {
     const std::string image = image_of(spec, container_status);
+    if (transient_pull_failure(reason, detail)) {
+      s.phase = "creating";
+      s.ready = false;
+      s.reason = reason;
+      s.message = sentence("The registry is busy or slow; the download of " + image + " is retried",
+                           plain_detail(detail));
+      return true;
+    }
     if (reason == "InvalidImageName") {
       fail(s, reason, "The image " + image + " is not a valid image name.");
     } else {

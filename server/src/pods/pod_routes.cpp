@@ -84,6 +84,7 @@ bool bool_param(const http::Request& req, const std::string& name) {
 }
 
 constexpr auto kLogFlushEvery = std::chrono::milliseconds(100);
+constexpr std::uint64_t kPodCheckRounds = 10;  // every second
 
 // A followed log. The runtime hands chunks to a callback on its own strand; they are collected
 // here and written to the HTTP stream by stream_logs() every kLogFlushEvery.
@@ -97,6 +98,15 @@ struct LogFollow {
   bool done = false;
   std::stop_source stop;
 };
+
+asio::awaitable<bool> still_loggable(LogFollow& f) {
+  try {
+    co_await f.pods->loggable(f.actor, f.id);
+  } catch (const core::Error&) {
+    co_return false;
+  }
+  co_return true;
+}
 
 asio::awaitable<void> stream_logs(std::shared_ptr<LogFollow> f, http::StreamWriter& out) {
   const auto ex = co_await asio::this_coro::executor;
@@ -122,7 +132,7 @@ asio::awaitable<void> stream_logs(std::shared_ptr<LogFollow> f, http::StreamWrit
                    f->done = true;
                  });
   asio::steady_timer timer(ex);
-  for (;;) {
+  for (std::uint64_t round = 1;; ++round) {
     std::string chunk;
     bool done = false;
     {
@@ -134,6 +144,10 @@ asio::awaitable<void> stream_logs(std::shared_ptr<LogFollow> f, http::StreamWrit
       break;
     }
     if (done || out.stop_token().stop_requested()) {
+      break;
+    }
+    // The stream ends when the pod stops, whatever the cluster's log stream does.
+    if (round % kPodCheckRounds == 0 && !co_await still_loggable(*f)) {
       break;
     }
     timer.expires_after(kLogFlushEvery);
@@ -238,7 +252,7 @@ asio::awaitable<http::Response> PodRoutes::logs(http::Request& req) {
     co_return res;
   }
   // Refusals (not found, not running) before the 200 header goes out.
-  co_await pods_.get(follow->actor, follow->id);
+  co_await pods_.loggable(follow->actor, follow->id);
   co_return http::Response::streamed(
       200, "text/plain; charset=utf-8",
       [follow](http::StreamWriter& out) { return stream_logs(follow, out); });

@@ -461,13 +461,18 @@ asio::awaitable<std::vector<Pod>> PodService::list_all(std::optional<db::Oid> us
                                  std::clamp<std::int64_t>(limit, 1, kMaxListLimit));
 }
 
-asio::awaitable<void> PodService::logs(Actor actor, db::Oid id, runtime::LogOptions options,
-                                       std::function<void(std::string_view)> on_chunk,
-                                       std::stop_token stop) {
-  const Pod pod = co_await visible(actor, id);
+asio::awaitable<Pod> PodService::loggable(Actor actor, db::Oid id) {
+  Pod pod = co_await visible(actor, id);
   if (pod.desired != kRunning && pod.status != kStopping) {
     throw core::Conflict("the pod is not running: it has no logs", {{"status", pod.status}});
   }
+  co_return pod;
+}
+
+asio::awaitable<void> PodService::logs(Actor actor, db::Oid id, runtime::LogOptions options,
+                                       std::function<void(std::string_view)> on_chunk,
+                                       std::stop_token stop) {
+  const Pod pod = co_await loggable(actor, id);
   try {
     co_await need_runtime().logs(pod.id.to_string(), options, std::move(on_chunk), std::move(stop));
   } catch (const core::Error& e) {
@@ -515,7 +520,8 @@ asio::awaitable<json> PodService::capacity() {
                  {"templates", by_template}};
 }
 
-asio::awaitable<std::int64_t> PodService::stop_all_of(db::Oid user, std::string reason) {
+asio::awaitable<std::int64_t> PodService::stop_all_of(db::Oid user, std::string reason,
+                                                      std::string message) {
   const auto active = co_await store_.active_of(user);
   std::int64_t n = 0;
   for (const auto& p : active) {
@@ -524,7 +530,7 @@ asio::awaitable<std::int64_t> PodService::stop_all_of(db::Oid user, std::string 
     if (!pod || pod->desired != kRunning) {
       continue;
     }
-    co_await stop_locked(*pod, reason, "Stopped: " + reason);
+    co_await stop_locked(*pod, reason, message);
     ++n;
   }
   co_return n;
@@ -704,6 +710,7 @@ asio::awaitable<void> PodService::progress(runtime::ProgressEvent e) {
 asio::awaitable<void> PodService::prepare_cluster() {
   const auto templates = co_await catalog_.list(true);
   std::vector<std::string> images;
+  images.reserve(templates.size());
   for (const auto& t : templates) {
     images.push_back(t.image);
   }

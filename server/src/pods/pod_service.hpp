@@ -49,14 +49,18 @@ class PodService {
   boost::asio::awaitable<std::vector<Pod>> list(Actor actor);
   boost::asio::awaitable<std::vector<Pod>> list_all(std::optional<db::Oid> user, std::string status,
                                                     std::int64_t limit);
+  // The pod when it has logs (asked to run, or still stopping); Conflict otherwise.
+  boost::asio::awaitable<Pod> loggable(Actor actor, db::Oid id);
   // The pod's output; see runtime::PodRuntime::logs.
   boost::asio::awaitable<void> logs(Actor actor, db::Oid id, runtime::LogOptions options,
                                     std::function<void(std::string_view)> on_chunk,
                                     std::stop_token stop);
   // Free resources now and how many pods of each tier and template fit.
   boost::asio::awaitable<nlohmann::json> capacity();
-  // Stops every pod of the user (blocked, out of credit). Returns how many were asked to stop.
-  boost::asio::awaitable<std::int64_t> stop_all_of(db::Oid user, std::string reason);
+  // Stops every pod of the user (blocked, out of credit) with `reason` (a code such as
+  // "AccountBlocked") and `message` (plain words). Returns how many were asked to stop.
+  boost::asio::awaitable<std::int64_t> stop_all_of(db::Oid user, std::string reason,
+                                                   std::string message);
 
   // ---- The reconciler's side (see reconciler.hpp).
   // Moves the record towards what Kubernetes shows, and the cluster towards what the record asks.

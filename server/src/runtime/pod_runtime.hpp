@@ -124,6 +124,8 @@ class PodRuntime {
                                             std::function<void(std::string_view)> on_chunk,
                                             std::stop_token stop) = 0;
   virtual boost::asio::awaitable<Capacity> capacity() = 0;
+  // Whether the cluster answers (for /api/status); throws core::Error when it does not.
+  virtual boost::asio::awaitable<void> ping() = 0;
   // Leader election among backend instances: true while this instance holds the lease (acquires
   // or renews it; call more often than the lease duration).
   virtual boost::asio::awaitable<bool> lead(std::string identity,

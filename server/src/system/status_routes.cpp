@@ -33,6 +33,17 @@ boost::asio::awaitable<http::Response> StatusRoutes::status(http::Request&) {
   } catch (const core::Error& e) {
     database = {{"status", "down"}, {"error", e.what()}};
   }
+  nlohmann::json kubernetes = {{"status", "not_configured"}};
+  if (runtime_ != nullptr) {
+    const auto t0 = steady_clock::now();
+    try {
+      co_await runtime_->ping();
+      kubernetes = {{"status", "ok"},
+                    {"latency_ms", duration<double, std::milli>(steady_clock::now() - t0).count()}};
+    } catch (const core::Error& e) {
+      kubernetes = {{"status", "down"}, {"error", e.what()}};
+    }
+  }
   const auto now = clock_.now();
   co_return http::Response::json(200, {{"name", "neuropod"},
                                        {"version", NEUROPOD_VERSION},
@@ -40,7 +51,7 @@ boost::asio::awaitable<http::Response> StatusRoutes::status(http::Request&) {
                                        {"uptime_seconds", duration<double>(now - started_).count()},
                                        {"time", core::to_iso8601(now)},
                                        {"database", database},
-                                       {"kubernetes", {{"status", "not_configured"}}}});
+                                       {"kubernetes", kubernetes}});
 }
 
 // Test-only: echoes a JSON object; `?delay_ms=N` (at most 10 s) answers late, so tests can hold a

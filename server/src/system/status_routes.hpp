@@ -6,13 +6,16 @@
 #include "core/time.hpp"
 #include "db/database.hpp"
 #include "http/router.hpp"
+#include "runtime/pod_runtime.hpp"
 
 namespace neuropod::system {
 
 class StatusRoutes {
  public:
-  StatusRoutes(db::Database& db, const core::Clock& clock, core::Environment env)
-      : db_(db), clock_(clock), env_(env), started_(clock.now()) {}
+  // `runtime` null: no cluster configured.
+  StatusRoutes(db::Database& db, const core::Clock& clock, core::Environment env,
+               runtime::PodRuntime* runtime)
+      : db_(db), clock_(clock), env_(env), runtime_(runtime), started_(clock.now()) {}
 
   void register_routes(http::Router& router);
 
@@ -23,6 +26,7 @@ class StatusRoutes {
   db::Database& db_;
   const core::Clock& clock_;
   core::Environment env_;
+  runtime::PodRuntime* runtime_;
   core::TimePoint started_;
 };
 

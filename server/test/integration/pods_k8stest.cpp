@@ -628,9 +628,44 @@ TEST_F(PodsTest, LogsCapacityAndBlockingStopsPods) {
   ASSERT_FALSE(cap["tiers"].empty());
   EXPECT_GT(cap["tiers"][0]["fits"].get<std::int64_t>(), 0);
 
-  EXPECT_EQ(call(service_->stop_all_of(alice_.user_id, "account blocked")), 1);
-  wait_for(
+  EXPECT_EQ(call(service_->stop_all_of(alice_.user_id, "AccountBlocked", "blocked")), 1);
+  const auto blocked = wait_for(
       pod.id, [](const pods::Pod& p) { return p.status == "stopped"; }, "stopped");
+  EXPECT_EQ(blocked.reason, "AccountBlocked");
+}
+
+TEST_F(PodsTest, OnlyOneInstanceReconcilesAndAnotherTakesOver) {
+  // SetUp's reconciler is "test-<instance>"; a second instance competes for the same Lease.
+  const auto until_leader = std::chrono::steady_clock::now() + 10s;
+  while (!reconciler_->leading() && std::chrono::steady_clock::now() < until_leader) {
+    std::this_thread::sleep_for(50ms);
+  }
+  ASSERT_TRUE(reconciler_->leading());
+  pods::Reconciler second(
+      *service_, *runtime_,
+      pods::ReconcilerOptions{
+          .identity = "second-" + instance_, .lease_duration = 3s, .resync_every = 2s});
+  std::stop_source second_stop;
+  auto done = std::make_shared<std::promise<void>>();
+  auto second_done = done->get_future();
+  asio::co_spawn(ioc_, second.run(second_stop.get_token()),
+                 [done](const std::exception_ptr&) { done->set_value(); });
+  std::this_thread::sleep_for(4s);  // more than a lease: the holder keeps renewing
+  EXPECT_TRUE(reconciler_->leading());
+  EXPECT_FALSE(second.leading()) << "two leaders at once";
+
+  // The leader goes away (crash: the Lease is not released): the second takes over once it
+  // expires, and reconciles.
+  stop_reconciler();
+  const auto until_takeover = std::chrono::steady_clock::now() + 10s;
+  while (!second.leading() && std::chrono::steady_clock::now() < until_takeover) {
+    std::this_thread::sleep_for(100ms);
+  }
+  EXPECT_TRUE(second.leading());
+  const auto pod = deploy(alice_, {{"name", "after failover"}, {"template_slug", "comfyui"}});
+  wait_for(pod.id, running_ready, "running under the new leader");
+  second_stop.request_stop();
+  EXPECT_EQ(second_done.wait_for(10s), std::future_status::ready);
 }
 
 }  // namespace

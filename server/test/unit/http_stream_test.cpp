@@ -52,7 +52,7 @@ struct Probe {
 
   // until_gone: when it saw the stop token, and what write() answered afterwards
   std::promise<std::pair<SteadyClock::time_point, bool>> gone;
-  // endless and stalled: the producer returned (how many chunks were accepted)
+  // endless and stalled: the producer returned (how many writes answered true)
   std::promise<int> ended;
   // stalled: when the failing write began and ended, and whether stop was requested then
   std::atomic<SteadyClock::rep> failing_write_started{0};
@@ -506,13 +506,15 @@ TEST_F(HttpStream, ShutdownEndsAnEndlessStreamWithinTheGrace) {
   std::promise<void> streaming;
   auto streaming_started = streaming.get_future();
   auto ended = probe_.ended.get_future();
-  auto client = asio::co_spawn(asio::make_strand(ioc_), follow(port_, &streaming), asio::use_future);
+  auto client =
+      asio::co_spawn(asio::make_strand(ioc_), follow(port_, &streaming), asio::use_future);
   ASSERT_EQ(streaming_started.wait_for(kWait), std::future_status::ready);
 
   const auto took = shutdown();
   EXPECT_LT(took, 1s);  // the grace is 3 s: the stream was told to stop, not waited for
+  // The producer returned (write() said stop; it ignores the token). Its first write may already
+  // answer false: the client can read the chunk before the server resumes from the write.
   ASSERT_EQ(ended.wait_for(1s), std::future_status::ready);
-  EXPECT_GE(ended.get(), 1);
   ASSERT_EQ(client.wait_for(kWait), std::future_status::ready);
   const auto seen = client.get();
   EXPECT_EQ(seen.error, "");

@@ -379,6 +379,26 @@ TEST(K8sPodState, CreatingBeforeTheKubeletReports) {
   EXPECT_EQ(s.restarts, 0);
 }
 
+TEST(K8sPodState, PassingPullFailuresAreRetriedNotFatal) {
+  for (const char* detail :
+       {"rpc error: code = Unknown desc = failed to pull and unpack image \"docker.io/library/"
+        "ubuntu:24.04\": 429 Too Many Requests - Server message: toomanyrequests: You have "
+        "reached your pull rate limit.",
+        "rpc error: code = Unknown desc = Get \"https://registry-1.docker.io/v2/\": net/http: "
+        "TLS handshake timeout",
+        "dial tcp 1.2.3.4:443: i/o timeout"}) {
+    const k8s::PodState s = k8s::pod_state(scheduled_pod(waiting("ErrImagePull", detail)));
+    EXPECT_EQ(s.phase, "creating") << detail;
+    EXPECT_FALSE(s.fatal) << detail;
+    EXPECT_EQ(s.reason, "ErrImagePull");
+    EXPECT_NE(s.message.find("retried"), std::string::npos) << s.message;
+  }
+  // "not found" / "denied" stay fatal (see below), and so does a registry that does not exist.
+  const k8s::PodState dns = k8s::pod_state(
+      scheduled_pod(waiting("ErrImagePull", "dial tcp: lookup registry.invalid: no such host")));
+  EXPECT_TRUE(dns.fatal);
+}
+
 TEST(K8sPodState, ImageThatCannotBeDownloadedIsFatal) {
   const k8s::PodState pull = k8s::pod_state(
       scheduled_pod(waiting("ErrImagePull",

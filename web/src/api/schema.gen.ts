@@ -422,10 +422,272 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/pods": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Your pods (not deleted), newest first */
+        get: operations["listPods"];
+        put?: never;
+        /**
+         * Deploys a pod from a template or a custom image
+         * @description Refused with 402 insufficient_balance when the balance does not cover min_runway_minutes
+         *     of all your running pods plus this one, 409 pod_limit_reached at max_running_pods_per_user,
+         *     409 conflict when you have a pod of that name, 400 validation_failed for an invalid image,
+         *     503 kubernetes_unavailable when the cluster does not answer (the pod is recorded as failed;
+         *     nothing runs and nothing is charged).
+         */
+        post: operations["deployPod"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/pods/start": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Alias of POST /api/pods (the plan's name) */
+        post: operations["deployPodAlias"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/pods/stop": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Alias of POST /api/pods/{id}/stop with the id in the body (the plan's name) */
+        post: operations["stopPodAlias"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/pods/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A pod with its status, reason, URLs, progress events and cost so far */
+        get: operations["getPod"];
+        put?: never;
+        post?: never;
+        /** Stops and deletes a pod (the record stays for billing; the workspace stays) */
+        delete: operations["deletePod"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/pods/{id}/stop": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Stops a pod (deletes its Kubernetes objects; keeps the record and the workspace) */
+        post: operations["stopPod"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/pods/{id}/start": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Starts a stopped or failed pod again (same URLs, same workspace) */
+        post: operations["startPod"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/pods/{id}/logs": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The pod's output; with follow=true a chunked stream until the pod stops */
+        get: operations["getPodLogs"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/capacity": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Free CPU, memory and GPUs now, and how many pods of each tier and template fit */
+        get: operations["getCapacity"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/admin/pods": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Every user's pods, newest first */
+        get: operations["adminListPods"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
+        /** @enum {string} */
+        PodStatus: "pending" | "creating" | "running" | "stopping" | "stopped" | "failed";
+        /** @description Exactly one of template_id, template_slug or image. */
+        DeployRequest: {
+            /** @description Unique among your pods; the host names use its safe form. */
+            name: string;
+            template_id?: string;
+            template_slug?: string;
+            image?: string;
+            /** @description Custom images: the resource tier (default: the first). */
+            tier?: string;
+            gpus?: number;
+            ports?: components["schemas"]["Port"][];
+            /** @description Templates: entries replace the template's of the same name. */
+            env?: components["schemas"]["EnvVar"][];
+            command?: string[];
+            args?: string[];
+        };
+        PodUrl: {
+            port: number;
+            name: string;
+            /** @enum {string} */
+            protocol: "http" | "tcp";
+            /** @description https://<name>-<user>-<port>.<base_domain> for http ports; empty for tcp. */
+            url: string;
+        };
+        PodEvent: {
+            type: string;
+            reason: string;
+            text: string;
+            time: string;
+        };
+        Pod: {
+            id: string;
+            user_id: string;
+            user_email: string;
+            name: string;
+            template_id: string | null;
+            template_slug: string;
+            template_name: string;
+            image: string;
+            ports: components["schemas"]["Port"][];
+            env: components["schemas"]["EnvVar"][];
+            command: string[];
+            args: string[];
+            workspace_path: string;
+            resources: components["schemas"]["Resources"];
+            tier: string;
+            price_per_hour_micros: number;
+            /** @enum {string} */
+            desired: "running" | "stopped";
+            status: components["schemas"]["PodStatus"];
+            /** @description Every HTTP port answers: only then are the URLs announced as ready. */
+            ready: boolean;
+            /** @description Kubernetes' reason (ErrImagePull, OOMKilled, Unschedulable...) or ours (StoppedByUser, Vanished, KubernetesUnavailable...). */
+            reason: string;
+            /** @description The reason in plain words. */
+            message: string;
+            node: string;
+            restarts: number;
+            urls: components["schemas"]["PodUrl"][];
+            /** @description Latest progress (scheduling, image pulls, starts, failures), oldest first. */
+            events: components["schemas"]["PodEvent"][];
+            /** @description Charged so far. */
+            cost_micros: number;
+            created_at: string;
+            updated_at: string;
+            started_at: string | null;
+            running_since: string | null;
+            stopped_at: string | null;
+        };
+        PodList: {
+            items: components["schemas"]["Pod"][];
+        };
+        Capacity: {
+            cpu_millis_free: number;
+            memory_bytes_free: number;
+            gpus_free: number;
+            max_gpus_free_on_one_node: number;
+            nodes: {
+                name: string;
+                schedulable: boolean;
+                cpu_millis_free: number;
+                memory_bytes_free: number;
+                gpus_free: number;
+            }[];
+            tiers: {
+                id: string;
+                name: string;
+                /** @description Pods of this tier (no GPU) that fit now. */
+                fits: number;
+            }[];
+            templates: {
+                id: string;
+                slug: string;
+                gpus: number;
+                /** @description 0: no room (e.g. no GPU free right now). */
+                fits: number;
+            }[];
+        };
         /** @description A Kubernetes quantity (500m, 2, 8Gi). */
         Quantity: string;
         /** @description Micro-euros per hour (1 EUR = 1,000,000). */
@@ -645,7 +907,7 @@ export interface components {
          * @description Stable machine-readable error code.
          * @enum {string}
          */
-        ErrorCode: "bad_request" | "invalid_json" | "validation_failed" | "unauthorized" | "sign_in_failed" | "forbidden" | "account_blocked" | "csrf_rejected" | "not_found" | "route_not_found" | "method_not_allowed" | "conflict" | "payload_too_large" | "unsupported_media_type" | "request_timeout" | "too_many_requests" | "service_unavailable" | "database_unavailable" | "internal";
+        ErrorCode: "bad_request" | "invalid_json" | "validation_failed" | "unauthorized" | "sign_in_failed" | "forbidden" | "account_blocked" | "csrf_rejected" | "not_found" | "route_not_found" | "method_not_allowed" | "conflict" | "insufficient_balance" | "pod_limit_reached" | "payload_too_large" | "unsupported_media_type" | "request_timeout" | "too_many_requests" | "service_unavailable" | "database_unavailable" | "kubernetes_unavailable" | "internal";
         FieldError: {
             /** @description JSON pointer-ish path of the offending value, e.g. `ports[0].port`. */
             field: string;
@@ -1378,6 +1640,271 @@ export interface operations {
                     "application/json": {
                         items: components["schemas"]["AuditEntry"][];
                     };
+                };
+            };
+            default: components["responses"]["Error"];
+        };
+    };
+    listPods: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Pods. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PodList"];
+                };
+            };
+            default: components["responses"]["Error"];
+        };
+    };
+    deployPod: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["DeployRequest"];
+            };
+        };
+        responses: {
+            /** @description Accepted; its status follows over time (pending, creating, running). */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Pod"];
+                };
+            };
+            default: components["responses"]["Error"];
+        };
+    };
+    deployPodAlias: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["DeployRequest"];
+            };
+        };
+        responses: {
+            /** @description Accepted. */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Pod"];
+                };
+            };
+            default: components["responses"]["Error"];
+        };
+    };
+    stopPodAlias: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    pod_id: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Stopping (or stopped). */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Pod"];
+                };
+            };
+            default: components["responses"]["Error"];
+        };
+    };
+    getPod: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A 24-character hex id. Ids that do not parse answer 404. */
+                id: components["parameters"]["Id"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The pod (admins can read anyone's; others get 404 for pods not theirs). */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Pod"];
+                };
+            };
+            default: components["responses"]["Error"];
+        };
+    };
+    deletePod: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A 24-character hex id. Ids that do not parse answer 404. */
+                id: components["parameters"]["Id"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Deleted. */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            default: components["responses"]["Error"];
+        };
+    };
+    stopPod: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A 24-character hex id. Ids that do not parse answer 404. */
+                id: components["parameters"]["Id"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Stopping (or stopped). */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Pod"];
+                };
+            };
+            default: components["responses"]["Error"];
+        };
+    };
+    startPod: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A 24-character hex id. Ids that do not parse answer 404. */
+                id: components["parameters"]["Id"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Accepted. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Pod"];
+                };
+            };
+            default: components["responses"]["Error"];
+        };
+    };
+    getPodLogs: {
+        parameters: {
+            query?: {
+                tail?: number;
+                follow?: boolean;
+            };
+            header?: never;
+            path: {
+                /** @description A 24-character hex id. Ids that do not parse answer 404. */
+                id: components["parameters"]["Id"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Plain text. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/plain": string;
+                };
+            };
+            default: components["responses"]["Error"];
+        };
+    };
+    getCapacity: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Capacity. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Capacity"];
+                };
+            };
+            default: components["responses"]["Error"];
+        };
+    };
+    adminListPods: {
+        parameters: {
+            query?: {
+                user_id?: string;
+                status?: components["schemas"]["PodStatus"];
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Pods. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PodList"];
                 };
             };
             default: components["responses"]["Error"];

@@ -1,4 +1,7 @@
 import { spawn } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { APP_ORIGIN } from './helpers/env';
 import { call, expectError } from './helpers/http';
@@ -23,6 +26,29 @@ async function own(env: Record<string, string>): Promise<OwnServer> {
   servers.push(s);
   return s;
 }
+
+/**
+ * Production needs a cluster (NEUROPOD_KUBECONFIG). These tests are about sign-in, so they get a
+ * kubeconfig that parses but points at a closed port: pods would answer 503, nothing else cares.
+ */
+function unreachableKubeconfig(): string {
+  const dir = mkdtempSync(join(tmpdir(), 'neuropod-kube-'));
+  const path = join(dir, 'kubeconfig.yaml');
+  writeFileSync(
+    path,
+    [
+      'apiVersion: v1',
+      'kind: Config',
+      'clusters: [{name: c, cluster: {server: "https://127.0.0.1:1"}}]',
+      'users: [{name: u, user: {token: not-a-real-token}}]',
+      'contexts: [{name: x, context: {cluster: c, user: u, namespace: neuropod}}]',
+      'current-context: x',
+      '',
+    ].join('\n'),
+  );
+  return path;
+}
+const KUBE = { NEUROPOD_KUBECONFIG: unreachableKubeconfig() };
 
 /** Runs the binary to completion (it must refuse to start) and returns its exit code and stderr. */
 function runToExit(env: Record<string, string>): Promise<{ code: number | null; stderr: string }> {
@@ -116,7 +142,7 @@ describe('sign-in configuration', () => {
   });
 
   it('refuses to start in production with the development sign-in, without Google, or without session keys', async () => {
-    const base = { NEUROPOD_ENV: 'production', APP_ORIGIN: 'https://app.neuropod.online' };
+    const base = { NEUROPOD_ENV: 'production', APP_ORIGIN: 'https://app.neuropod.online', ...KUBE };
     const google = {
       GOOGLE_CLIENT_ID: 'x.apps.googleusercontent.com',
       GOOGLE_CLIENT_SECRET: 's',
@@ -132,6 +158,9 @@ describe('sign-in configuration', () => {
     const noKeys = await runToExit({ ...base, ...google });
     expect(noKeys.code).toBe(2);
     expect(noKeys.stderr).toContain('NEUROPOD_SESSION_KEYS');
+    const noCluster = await runToExit({ ...base, ...google, ...keys, NEUROPOD_KUBECONFIG: '' });
+    expect(noCluster.code).toBe(2);
+    expect(noCluster.stderr).toContain('NEUROPOD_KUBECONFIG');
     const ok = await runToExit({ ...base, ...google, ...keys });
     expect(ok.stderr).toBe('');
     expect(ok.code).toBe(0);
@@ -145,6 +174,7 @@ describe('sign-in configuration', () => {
       GOOGLE_CLIENT_SECRET: 's',
       GOOGLE_REDIRECT_URI: 'https://api.neuropod.online/api/auth/google/callback',
       NEUROPOD_SESSION_KEYS: `k1:${'b'.repeat(48)}`,
+      ...KUBE,
     });
     const status = await fetch(s.url('/api/status'));
     expect(status.headers.get('strict-transport-security')).toContain('max-age=');
