@@ -10,23 +10,6 @@ namespace {
 
 constexpr std::int64_t kMaxAmountMicros = 1'000'000'000'000;  // 1,000,000 EUR
 
-std::int64_t limit_param(const http::Request& req, std::int64_t fallback, std::int64_t max) {
-  auto v = req.query_param("limit");
-  if (!v) {
-    return fallback;
-  }
-  std::int64_t n = 0;
-  try {
-    n = std::stoll(*v);
-  } catch (const std::exception&) {
-    n = 0;
-  }
-  if (n < 1 || n > max || std::to_string(n) != *v) {
-    throw core::ValidationError("limit", "must be a whole number from 1 to " + std::to_string(max));
-  }
-  return n;
-}
-
 nlohmann::json cursor_json(const std::string& raw) {
   if (raw.empty()) {
     return nullptr;
@@ -100,7 +83,7 @@ boost::asio::awaitable<http::Response> UserAdminRoutes::list(http::Request& req)
   if (!errors.empty()) {
     throw core::ValidationError(std::move(errors));
   }
-  q.limit = limit_param(req, 50, 200);
+  q.limit = req.query_int("limit", 50, 1, 200);
   auto page = co_await users_.list(std::move(q));
   auto items = nlohmann::json::array();
   for (const auto& u : page.items) {

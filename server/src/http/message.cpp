@@ -1,6 +1,7 @@
 #include "http/message.hpp"
 
 #include <algorithm>
+#include <charconv>
 #include <cctype>
 
 #include "core/errors.hpp"
@@ -96,6 +97,36 @@ const nlohmann::json& Request::json_object() {
     throw core::ValidationError("", "the request body must be a JSON object");
   }
   return j;
+}
+
+std::int64_t Request::query_int(const std::string& name, std::int64_t fallback, std::int64_t min,
+                                std::int64_t max) const {
+  const auto v = query_param(name);
+  if (!v) {
+    return fallback;
+  }
+  std::int64_t n = 0;
+  const auto* end = v->data() + v->size();
+  const auto [ptr, ec] = std::from_chars(v->data(), end, n);
+  if (ec != std::errc() || ptr != end || v->empty() || n < min || n > max) {
+    throw core::ValidationError(
+        name, "must be a whole number from " + std::to_string(min) + " to " + std::to_string(max));
+  }
+  return n;
+}
+
+bool Request::query_bool(const std::string& name, bool fallback) const {
+  const auto v = query_param(name);
+  if (!v) {
+    return fallback;
+  }
+  if (*v == "true" || *v == "1") {
+    return true;
+  }
+  if (*v == "false" || *v == "0") {
+    return false;
+  }
+  throw core::ValidationError(name, "must be true or false");
 }
 
 std::optional<std::string> Request::query_param(std::string_view name) const {

@@ -2,6 +2,7 @@
 // Request and response as the router and handlers see them: plain values, no Beast types, so that
 // only server.cpp pays for Beast's compile time.
 #include <chrono>
+#include <cstdint>
 #include <functional>
 #include <map>
 #include <optional>
@@ -61,6 +62,12 @@ struct Request {
   const nlohmann::json& json_object();
   // Decoded query parameter (first occurrence).
   std::optional<std::string> query_param(std::string_view name) const;
+  // A whole-number parameter in [min, max] (`fallback` when absent); anything else throws
+  // core::ValidationError naming it.
+  std::int64_t query_int(const std::string& name, std::int64_t fallback, std::int64_t min,
+                         std::int64_t max) const;
+  // "true"/"1" or "false"/"0" (`fallback` when absent); anything else: ValidationError.
+  bool query_bool(const std::string& name, bool fallback = false) const;
   // Value of a cookie from the Cookie header(s).
   std::optional<std::string> cookie(std::string_view name) const;
 

@@ -11,6 +11,8 @@
 #include <utility>
 #include <vector>
 
+#include "k8s/json_access.hpp"
+
 namespace neuropod::k8s {
 
 using nlohmann::json;
@@ -214,20 +216,7 @@ std::optional<std::int64_t> scaled(std::string_view q, std::int64_t extra_exp10)
   return -static_cast<std::int64_t>(*m);
 }
 
-// ---- JSON access that never throws -------------------------------------------------------------
-
-const json& field(const json& j, const char* key) {
-  static const json missing;
-  if (!j.is_object()) {
-    return missing;
-  }
-  const auto it = j.find(key);
-  return it == j.end() ? missing : *it;
-}
-
-std::string string_of(const json& j) {
-  return j.is_string() ? j.get<std::string>() : std::string();
-}
+// ---- JSON access that never throws (see k8s/json_access.hpp) ----------------------------------
 
 const json& items(const json& list) {
   static const json empty = json::array();

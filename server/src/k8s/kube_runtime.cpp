@@ -10,6 +10,7 @@
 #include "core/errors.hpp"
 #include "core/logging.hpp"
 #include "k8s/capacity.hpp"
+#include "k8s/json_access.hpp"
 #include "k8s/manifests.hpp"
 #include "k8s/naming.hpp"
 #include "k8s/pod_status.hpp"
@@ -38,32 +39,12 @@ std::string lease_name(const KubeRuntimeOptions& o) {
   return std::string(kLeaseName) + "-" + o.instance;
 }
 
-std::string str(const json& obj, std::string_view key) {
-  if (!obj.is_object()) {
-    return {};
-  }
-  const auto it = obj.find(key);
-  if (it == obj.end() || !it->is_string()) {
-    return {};
-  }
-  return it->get<std::string>();
-}
-
-const json& member(const json& obj, std::string_view key) {
-  static const json kNull;
-  if (!obj.is_object()) {
-    return kNull;
-  }
-  const auto it = obj.find(key);
-  return it == obj.end() ? kNull : *it;
-}
-
 // The Neuropod pod id of a Kubernetes object: its pod-id label, else from its name.
 std::string pod_id_of(const json& object) {
-  const json& meta = member(object, "metadata");
-  std::string id = str(member(meta, "labels"), kPodIdLabel);
+  const json& meta = field(object, "metadata");
+  std::string id = string_at(field(meta, "labels"), kPodIdLabel);
   if (id.empty()) {
-    const std::string name = str(meta, "name");
+    const std::string name = string_at(meta, "name");
     if (name.starts_with(kPodPrefix)) {
       id = name.substr(kPodPrefix.size());
     }
@@ -72,7 +53,7 @@ std::string pod_id_of(const json& object) {
 }
 
 std::int64_t generation_of(const json& pod) {
-  const std::string g = str(member(member(pod, "metadata"), "annotations"), kGenerationAnnotation);
+  const std::string g = string_at(field(field(pod, "metadata"), "annotations"), kGenerationAnnotation);
   std::int64_t out = 0;
   const auto [ptr, ec] = std::from_chars(g.data(), g.data() + g.size(), out);
   if (ec != std::errc() || ptr != g.data() + g.size()) {
@@ -169,7 +150,7 @@ asio::awaitable<void> KubeRuntime::prepare(std::vector<std::string> images) {
   if (!policies_applied) {
     for (json& policy :
          network_policies(ns, options_.ingress_namespace, options_.extra_denied_cidrs)) {
-      const std::string name = str(policy["metadata"], "name");
+      const std::string name = string_at(policy["metadata"], "name");
       co_await client_.apply(networking_path(ns, "networkpolicies", name), std::move(policy));
     }
     std::lock_guard g(state_->mu);
@@ -223,7 +204,7 @@ asio::awaitable<std::string> KubeRuntime::ensure_workspace(std::string user_id, 
       }
     }
     const std::string owner =
-        str(member(member(claim, "metadata"), "annotations"), kUserIdAnnotation);
+        string_at(field(field(claim, "metadata"), "annotations"), kUserIdAnnotation);
     if (owner == user_id) {
       co_return name;
     }
@@ -252,7 +233,7 @@ asio::awaitable<runtime::StartResult> KubeRuntime::start(runtime::PodSpec spec) 
   }
   if (created.is_null()) {
     created = co_await client_.get(core_path(ns, "pods", name));
-    const bool terminating = member(created, "metadata").contains("deletionTimestamp");
+    const bool terminating = field(created, "metadata").contains("deletionTimestamp");
     if (terminating) {
       co_return runtime::StartResult::terminating;
     }
@@ -263,7 +244,7 @@ asio::awaitable<runtime::StartResult> KubeRuntime::start(runtime::PodSpec spec) 
     }
     result = runtime::StartResult::exists;
   }
-  const std::string uid = str(member(created, "metadata"), "uid");
+  const std::string uid = string_at(field(created, "metadata"), "uid");
 
   json svc = service(input);
   if (!svc.is_null()) {
@@ -307,7 +288,7 @@ asio::awaitable<std::vector<runtime::Observation>> KubeRuntime::list() {
   const json pods =
       co_await client_.list(core_path(options_.namespace_, "pods"), managed_selector(options_));
   std::vector<runtime::Observation> out;
-  for (const json& p : member(pods, "items")) {
+  for (const json& p : array_of(field(pods, "items"))) {
     out.push_back(observe(p));
   }
   co_return out;
@@ -326,7 +307,7 @@ asio::awaitable<void> KubeRuntime::watch(runtime::WatchHandlers handlers, std::s
       },
       [h](const json& list) {
         std::vector<runtime::Observation> all;
-        for (const json& p : member(list, "items")) {
+        for (const json& p : array_of(field(list, "items"))) {
           all.push_back(observe(p));
         }
         if (h->on_resync) {
@@ -359,7 +340,7 @@ asio::awaitable<std::vector<runtime::ProgressEvent>> KubeRuntime::events(std::st
       "involvedObject.kind=Pod,involvedObject.name=" + resource_name(pod_id);
   const json list = co_await client_.list(core_path(options_.namespace_, "events"), "", selector);
   std::vector<runtime::ProgressEvent> out;
-  for (const json& e : member(list, "items")) {
+  for (const json& e : array_of(field(list, "items"))) {
     if (auto p = progress_of(e)) {
       out.push_back(std::move(*p));
     }
@@ -454,8 +435,8 @@ asio::awaitable<bool> KubeRuntime::lead(std::string identity, std::chrono::secon
     }
   }
   json& spec = lease["spec"];
-  const std::string holder = str(spec, "holderIdentity");
-  const auto renewed = core::from_iso8601(str(spec, "renewTime"));
+  const std::string holder = string_at(spec, "holderIdentity");
+  const auto renewed = core::from_iso8601(string_at(spec, "renewTime"));
   std::int64_t duration = lease_duration.count();
   if (spec.contains("leaseDurationSeconds") && spec["leaseDurationSeconds"].is_number_integer()) {
     duration = spec["leaseDurationSeconds"].get<std::int64_t>();

@@ -13,6 +13,8 @@
 #include <utility>
 #include <vector>
 
+#include "k8s/json_access.hpp"
+
 namespace neuropod::k8s {
 
 using nlohmann::json;
@@ -28,25 +30,7 @@ constexpr std::array<std::string_view, 5> kCreateReasons = {
     "CreateContainerConfigError", "CreateContainerError", "RunContainerError", "PreStartHookError",
     "PostStartHookError"};
 
-// ---- JSON access that never throws -------------------------------------------------------------
-
-const json& field(const json& j, const char* key) {
-  static const json missing;
-  if (!j.is_object()) {
-    return missing;
-  }
-  const auto it = j.find(key);
-  return it == j.end() ? missing : *it;
-}
-
-const json& array_of(const json& j) {
-  static const json empty = json::array();
-  return j.is_array() ? j : empty;
-}
-
-std::string string_of(const json& j) {
-  return j.is_string() ? j.get<std::string>() : std::string();
-}
+// ---- JSON access that never throws (see k8s/json_access.hpp) ----------------------------------
 
 std::optional<std::int64_t> int_of(const json& j) {
   if (j.is_number_integer() && !j.is_number_unsigned()) {

@@ -50,39 +50,6 @@ json items(const std::vector<Pod>& pods) {
   return {{"items", out}};
 }
 
-std::int64_t int_param(const http::Request& req, const std::string& name, std::int64_t fallback,
-                       std::int64_t min, std::int64_t max) {
-  const auto v = req.query_param(name);
-  if (!v) {
-    return fallback;
-  }
-  std::int64_t n = 0;
-  try {
-    n = std::stoll(*v);
-  } catch (const std::exception&) {
-    n = min - 1;
-  }
-  if (n < min || n > max || std::to_string(n) != *v) {
-    throw core::ValidationError(
-        name, "must be a whole number from " + std::to_string(min) + " to " + std::to_string(max));
-  }
-  return n;
-}
-
-bool bool_param(const http::Request& req, const std::string& name) {
-  const auto v = req.query_param(name);
-  if (!v) {
-    return false;
-  }
-  if (*v == "true" || *v == "1") {
-    return true;
-  }
-  if (*v == "false" || *v == "0") {
-    return false;
-  }
-  throw core::ValidationError(name, "must be true or false");
-}
-
 constexpr auto kLogFlushEvery = std::chrono::milliseconds(100);
 constexpr std::uint64_t kPodCheckRounds = 10;  // every second
 
@@ -237,8 +204,8 @@ asio::awaitable<http::Response> PodRoutes::logs(http::Request& req) {
   follow->pods = &pods_;
   follow->actor = actor_of(req);
   follow->id = pod_id(req);
-  follow->options.tail_lines = int_param(req, "tail", 500, 0, kMaxTailLines);
-  follow->options.follow = bool_param(req, "follow");
+  follow->options.tail_lines = req.query_int("tail", 500, 0, kMaxTailLines);
+  follow->options.follow = req.query_bool("follow");
   if (!follow->options.follow) {
     std::string text;
     const std::stop_token never;
@@ -272,7 +239,7 @@ asio::awaitable<http::Response> PodRoutes::admin_list(http::Request& req) {
     }
   }
   const std::string status = req.query_param("status").value_or("");
-  const std::int64_t limit = int_param(req, "limit", 200, 1, 500);
+  const std::int64_t limit = req.query_int("limit", 200, 1, 500);
   auto pods = co_await pods_.list_all(user, status, limit);
   co_return http::Response::json(200, items(pods));
 }

@@ -11,6 +11,7 @@
 #include <functional>
 #include <future>
 #include <memory>
+#include <source_location>
 #include <stop_token>
 #include <thread>
 
@@ -47,6 +48,8 @@ using core::ErrorCode;
 using nlohmann::json;
 
 namespace {
+
+constexpr auto kCallTimeout = std::chrono::seconds(60);
 
 std::string env_or(const char* name, std::string fallback) {
   const char* v = std::getenv(name);  // NOLINT(concurrency-mt-unsafe)
@@ -233,12 +236,25 @@ class PodsTest : public ::testing::Test {
     // renews it at once.
   }
 
+  // Runs `aw` on the test's io_context and waits for it; a call that never completes fails the
+  // test (with the caller's line) instead of hanging the run.
   template <typename T>
-  T call(asio::awaitable<T> aw) {
-    return asio::co_spawn(ioc_, std::move(aw), asio::use_future).get();
+  T call(asio::awaitable<T> aw, std::source_location where = std::source_location::current()) {
+    auto fut = asio::co_spawn(ioc_, std::move(aw), asio::use_future);
+    if (fut.wait_for(kCallTimeout) != std::future_status::ready) {
+      ADD_FAILURE_AT(where.file_name(), static_cast<int>(where.line())) << "call did not complete";
+      throw std::runtime_error("call did not complete");
+    }
+    return fut.get();
   }
-  void call(asio::awaitable<void> aw) {
-    asio::co_spawn(ioc_, std::move(aw), asio::use_future).get();
+  void call(asio::awaitable<void> aw,
+            std::source_location where = std::source_location::current()) {
+    auto fut = asio::co_spawn(ioc_, std::move(aw), asio::use_future);
+    if (fut.wait_for(kCallTimeout) != std::future_status::ready) {
+      ADD_FAILURE_AT(where.file_name(), static_cast<int>(where.line())) << "call did not complete";
+      throw std::runtime_error("call did not complete");
+    }
+    fut.get();
   }
 
   pods::Actor make_user(const std::string& who, std::int64_t micros) {

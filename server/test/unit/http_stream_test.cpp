@@ -14,6 +14,7 @@
 #include <stdexcept>
 #include <string>
 #include <thread>
+#include <utility>
 #include <vector>
 
 #include <boost/asio.hpp>
@@ -52,6 +53,8 @@ struct Probe {
 
   // until_gone: when it saw the stop token, and what write() answered afterwards
   std::promise<std::pair<SteadyClock::time_point, bool>> gone;
+  // endless: the client has read the first chunk
+  std::promise<void> streaming;
   // endless and stalled: the producer returned (how many writes answered true)
   std::promise<int> ended;
   // stalled: when the failing write began and ended, and whether stop was requested then
@@ -81,7 +84,8 @@ asio::awaitable<void> steps(Probe* probe, StreamWriter& out) {
 asio::awaitable<void> slow(StreamWriter& out) {
   // Longer than the request timeout as a whole; each write is quick.
   for (int i = 0; i < 4; ++i) {
-    if (!co_await out.write("tick " + std::to_string(i) + "\n")) {
+    std::string line = "tick " + std::to_string(i) + "\n";
+    if (!co_await out.write(std::move(line))) {
       co_return;
     }
     co_await sleep_for(kRequestTimeout * 3 / 5);
@@ -97,7 +101,7 @@ asio::awaitable<void> until_gone(Probe* probe, StreamWriter& out) {
   }
   const auto seen = SteadyClock::now();
   const bool wrote = co_await out.write("after");
-  probe->gone.set_value({seen, wrote});
+  probe->gone.set_value(std::make_pair(seen, wrote));
 }
 
 // Never ends by itself and ignores the stop token: only write() tells it to stop.
@@ -153,6 +157,7 @@ struct Seen {
   bool complete = false;              // the body ended properly (last chunk, or EOF for 1.0)
   bool closed = false;                // and then the server closed the connection
   std::string error;                  // the first client-side failure
+  std::string debug;
 };
 
 // A Beast client on one connection; every operation bounded by kWait.
@@ -225,14 +230,18 @@ class Client {
 
   // Reads the rest of the body; with `expect_close`, then the server's end of the connection.
   asio::awaitable<bool> read_to_end(bool expect_close) {
+    const auto t0 = SteadyClock::now();
+    seen_.debug = std::string("done at start: ") + (parser_->is_done() ? "yes" : "no") + " loops: ";
     boost::system::error_code ec;
     while (!ec && !parser_->is_done()) {
       stream_.expires_after(kWait);
       co_await bhttp::async_read_some(stream_, buffer_, *parser_,
                                       asio::redirect_error(asio::use_awaitable, ec));
+      seen_.debug += ec.message() + ";";
     }
     seen_.body = parser_->get().body();
     seen_.complete = parser_->is_done();
+    const auto t1 = SteadyClock::now();
     if (ec) {
       co_return fail("read body", ec);
     }
@@ -242,6 +251,7 @@ class Client {
       const auto n = co_await stream_.async_read_some(
           asio::buffer(extra), asio::redirect_error(asio::use_awaitable, ec));
       seen_.closed = ec == asio::error::eof && n == 0 && buffer_.size() == 0;
+      seen_.debug += "extra read: " + ec.message() + " n=" + std::to_string(n) + " buffered=" + std::to_string(buffer_.size()) + " ms_body=" + std::to_string(std::chrono::duration_cast<std::chrono::milliseconds>(t1 - t0).count()) + " ms_extra=" + std::to_string(std::chrono::duration_cast<std::chrono::milliseconds>(SteadyClock::now() - t1).count());
     }
     co_return true;
   }
@@ -326,11 +336,11 @@ asio::awaitable<SteadyClock::time_point> hang_up(std::uint16_t port) {
 }
 
 // Reads the first chunk, tells the test, then reads to the end.
-asio::awaitable<Seen> follow(std::uint16_t port, std::promise<void>* streaming) {
+asio::awaitable<Seen> follow(std::uint16_t port, Probe* probe) {
   Client c(co_await asio::this_coro::executor);
   if (co_await c.connect(port) && co_await c.send(bhttp::verb::get, "/endless", 11) &&
       co_await c.read_header() && co_await c.read_at_least(1)) {
-    streaming->set_value();
+    probe->streaming.set_value();
     co_await c.read_to_end(true);
   }
   co_return c.seen();
@@ -503,11 +513,9 @@ TEST_F(HttpStream, ClientDisconnectStopsTheProducer) {
 }
 
 TEST_F(HttpStream, ShutdownEndsAnEndlessStreamWithinTheGrace) {
-  std::promise<void> streaming;
-  auto streaming_started = streaming.get_future();
+  auto streaming_started = probe_.streaming.get_future();
   auto ended = probe_.ended.get_future();
-  auto client =
-      asio::co_spawn(asio::make_strand(ioc_), follow(port_, &streaming), asio::use_future);
+  auto client = asio::co_spawn(asio::make_strand(ioc_), follow(port_, &probe_), asio::use_future);
   ASSERT_EQ(streaming_started.wait_for(kWait), std::future_status::ready);
 
   const auto took = shutdown();
@@ -566,6 +574,9 @@ TEST_F(HttpStream, Http10ClientGetsThePlainBodyUntilClose) {
   EXPECT_EQ(seen.status, 200U);
   EXPECT_EQ(header(seen, "Transfer-Encoding"), "<none>");
   EXPECT_EQ(seen.body, "alphabeta");
+  std::string all;
+  for (const auto& [k, v] : seen.headers.items()) { all += k + ": " + v + "\n"; }
+  EXPECT_TRUE(seen.closed) << seen.debug << "\n" << all;
   EXPECT_TRUE(seen.chunks.empty());
   EXPECT_TRUE(seen.complete);
   EXPECT_EQ(probe_.runs.load(), 1);

@@ -61,6 +61,27 @@ TEST(RequestQuery, DecodesParameters) {
   EXPECT_FALSE(r.query_param("missing").has_value());
 }
 
+TEST(RequestQuery, WholeNumbersAndBooleansAreCheckedOnce) {
+  neuropod::http::Request r;
+  r.query = "limit=20&tail=0&bad=2x&neg=-1&big=99999999999999999999&follow=true&off=0&maybe=yes";
+  EXPECT_EQ(r.query_int("limit", 50, 1, 200), 20);
+  EXPECT_EQ(r.query_int("tail", 500, 0, 10), 0);
+  EXPECT_EQ(r.query_int("absent", 50, 1, 200), 50);
+  for (const char* bad : {"bad", "neg", "big"}) {
+    try {
+      r.query_int(bad, 1, 0, 100);
+      ADD_FAILURE() << bad << " was accepted";
+    } catch (const neuropod::core::ValidationError& e) {
+      EXPECT_EQ(e.fields().at(0).field, bad);
+    }
+  }
+  EXPECT_THROW(r.query_int("limit", 1, 1, 10), neuropod::core::ValidationError) << "out of range";
+  EXPECT_TRUE(r.query_bool("follow"));
+  EXPECT_FALSE(r.query_bool("off", true));
+  EXPECT_TRUE(r.query_bool("absent", true));
+  EXPECT_THROW(r.query_bool("maybe"), neuropod::core::ValidationError);
+}
+
 TEST(Headers, CaseInsensitive) {
   neuropod::http::Headers h;
   h.add("X-Request-Id", "abc");
