@@ -1,8 +1,8 @@
 #include "http/message.hpp"
 
 #include <algorithm>
-#include <charconv>
 #include <cctype>
+#include <charconv>
 
 #include "core/errors.hpp"
 

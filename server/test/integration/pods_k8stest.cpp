@@ -153,7 +153,7 @@ class PodsTest : public ::testing::Test {
       GTEST_SKIP() << "NEUROPOD_TEST_KUBECONFIG is not set (make test starts a sandbox)";
     }
     thread_ = std::thread([this] { ioc_.run(); });
-    call(test::database().run([](db::Conn& c) {
+    call(db_.run([](db::Conn& c) {
       db::ensure_schema(c);
       return 0;
     }));
@@ -195,6 +195,9 @@ class PodsTest : public ::testing::Test {
     work_.reset();
     ioc_.stop();
     thread_.join();
+    // Database calls still queued complete into the stopped (still alive) io_context; close()
+    // waits for them, so no worker touches this fixture after it is gone.
+    db_.close();
   }
 
   static k8s::KubeClientOptions client_options() {
@@ -310,15 +313,16 @@ class PodsTest : public ::testing::Test {
     return k8s::core_path(test_namespace(), "pods", k8s::resource_name(p.id.to_string()));
   }
 
-  asio::io_context ioc_{2};
-  asio::executor_work_guard<asio::io_context::executor_type> work_{ioc_.get_executor()};
   std::thread thread_;
   core::SystemClock clock_;
   std::string instance_ = "t" + core::random_hex(4);
-  users::UserStore users_{test::database(), clock_};
-  billing::Ledger ledger_{test::database(), clock_};
-  catalog::Catalog catalog_{test::database(), clock_, core::Micros::from_eur(10)};
-  pods::PodStore store_{test::database(), clock_};
+  // Each test's own connection pool and workers (the test database is shared): its background
+  // coroutines cannot outlive it on a worker thread.
+  db::Database db_{test::database_config()};
+  users::UserStore users_{db_, clock_};
+  billing::Ledger ledger_{db_, clock_};
+  catalog::Catalog catalog_{db_, clock_, core::Micros::from_eur(10)};
+  pods::PodStore store_{db_, clock_};
   core::EventBus bus_;
   k8s::KubeConfig kube_config_;
   std::unique_ptr<k8s::KubeClient> client_;
@@ -332,6 +336,10 @@ class PodsTest : public ::testing::Test {
   std::vector<std::unique_ptr<k8s::KubeClient>> retired_clients_;
   pods::Actor alice_;
   pods::Actor bob_;
+  // Last, so destroyed first: coroutine frames still pending in it (detached watches, the
+  // reconciler's queue) are destroyed while everything they point to is alive.
+  asio::io_context ioc_{2};
+  asio::executor_work_guard<asio::io_context::executor_type> work_{ioc_.get_executor()};
 };
 
 template <typename F>

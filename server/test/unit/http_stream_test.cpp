@@ -157,7 +157,6 @@ struct Seen {
   bool complete = false;              // the body ended properly (last chunk, or EOF for 1.0)
   bool closed = false;                // and then the server closed the connection
   std::string error;                  // the first client-side failure
-  std::string debug;
 };
 
 // A Beast client on one connection; every operation bounded by kWait.
@@ -230,28 +229,27 @@ class Client {
 
   // Reads the rest of the body; with `expect_close`, then the server's end of the connection.
   asio::awaitable<bool> read_to_end(bool expect_close) {
-    const auto t0 = SteadyClock::now();
-    seen_.debug = std::string("done at start: ") + (parser_->is_done() ? "yes" : "no") + " loops: ";
     boost::system::error_code ec;
     while (!ec && !parser_->is_done()) {
       stream_.expires_after(kWait);
       co_await bhttp::async_read_some(stream_, buffer_, *parser_,
                                       asio::redirect_error(asio::use_awaitable, ec));
-      seen_.debug += ec.message() + ";";
     }
     seen_.body = parser_->get().body();
     seen_.complete = parser_->is_done();
-    const auto t1 = SteadyClock::now();
     if (ec) {
       co_return fail("read body", ec);
     }
-    if (expect_close) {
+    if (expect_close && parser_->need_eof()) {
+      // The body ended with the connection: EOF was read already. (Reading again would wait:
+      // Asio 1.81's epoll reactor does not retry a read speculatively after one returned EOF.)
+      seen_.closed = true;
+    } else if (expect_close) {
       std::array<char, 64> extra{};
       stream_.expires_after(kWait);
       const auto n = co_await stream_.async_read_some(
           asio::buffer(extra), asio::redirect_error(asio::use_awaitable, ec));
       seen_.closed = ec == asio::error::eof && n == 0 && buffer_.size() == 0;
-      seen_.debug += "extra read: " + ec.message() + " n=" + std::to_string(n) + " buffered=" + std::to_string(buffer_.size()) + " ms_body=" + std::to_string(std::chrono::duration_cast<std::chrono::milliseconds>(t1 - t0).count()) + " ms_extra=" + std::to_string(std::chrono::duration_cast<std::chrono::milliseconds>(SteadyClock::now() - t1).count());
     }
     co_return true;
   }
@@ -574,9 +572,7 @@ TEST_F(HttpStream, Http10ClientGetsThePlainBodyUntilClose) {
   EXPECT_EQ(seen.status, 200U);
   EXPECT_EQ(header(seen, "Transfer-Encoding"), "<none>");
   EXPECT_EQ(seen.body, "alphabeta");
-  std::string all;
-  for (const auto& [k, v] : seen.headers.items()) { all += k + ": " + v + "\n"; }
-  EXPECT_TRUE(seen.closed) << seen.debug << "\n" << all;
+  EXPECT_TRUE(seen.closed);
   EXPECT_TRUE(seen.chunks.empty());
   EXPECT_TRUE(seen.complete);
   EXPECT_EQ(probe_.runs.load(), 1);
