@@ -11,7 +11,6 @@
 #include <functional>
 #include <future>
 #include <memory>
-#include <source_location>
 #include <stop_token>
 #include <thread>
 
@@ -240,21 +239,20 @@ class PodsTest : public ::testing::Test {
   }
 
   // Runs `aw` on the test's io_context and waits for it; a call that never completes fails the
-  // test (with the caller's line) instead of hanging the run.
+  // test instead of hanging the run.
   template <typename T>
-  T call(asio::awaitable<T> aw, std::source_location where = std::source_location::current()) {
+  T call(asio::awaitable<T> aw) {
     auto fut = asio::co_spawn(ioc_, std::move(aw), asio::use_future);
     if (fut.wait_for(kCallTimeout) != std::future_status::ready) {
-      ADD_FAILURE_AT(where.file_name(), static_cast<int>(where.line())) << "call did not complete";
+      ADD_FAILURE() << "call did not complete";
       throw std::runtime_error("call did not complete");
     }
     return fut.get();
   }
-  void call(asio::awaitable<void> aw,
-            std::source_location where = std::source_location::current()) {
+  void call(asio::awaitable<void> aw) {
     auto fut = asio::co_spawn(ioc_, std::move(aw), asio::use_future);
     if (fut.wait_for(kCallTimeout) != std::future_status::ready) {
-      ADD_FAILURE_AT(where.file_name(), static_cast<int>(where.line())) << "call did not complete";
+      ADD_FAILURE() << "call did not complete";
       throw std::runtime_error("call did not complete");
     }
     fut.get();

@@ -51,7 +51,7 @@ TEST(EventBus, MovedSubscriptionUnsubscribesOnce) {
   EventBus bus;
   auto s = bus.subscribe([](const Event&) {});
   EventBus::Subscription moved = std::move(s);
-  s.reset();  // moved-from: nothing
+  s.reset();  // NOLINT(bugprone-use-after-move): a moved-from subscription unsubscribes nothing
   EXPECT_EQ(bus.subscribers(), 1U);
   moved.reset();
   EXPECT_EQ(bus.subscribers(), 0U);
@@ -129,6 +129,7 @@ TEST(KeyedLock, ManyThreadsOneKeyNeverOverlap) {
     asio::co_spawn(ioc, worker(lock, inside, max_inside, done), asio::detached);
   }
   std::vector<std::thread> threads;
+  threads.reserve(4);
   for (int i = 0; i < 4; ++i) {
     threads.emplace_back([&ioc] { ioc.run(); });
   }
