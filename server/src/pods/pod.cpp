@@ -29,8 +29,7 @@ json time_or_null(const std::optional<core::TimePoint>& t) {
   return core::to_iso8601(*t);
 }
 
-json sub_json(const db::Doc& doc, std::string_view key) {
-  const json all = doc.to_json();
+json sub_json(const json& all, std::string_view key) {
   const auto it = all.find(key);
   return it == all.end() ? json() : *it;
 }
@@ -163,7 +162,8 @@ Pod from_doc(const db::Doc& doc) {
   p.template_slug = doc.get_string("template_slug").value_or("");
   p.template_name = doc.get_string("template_name").value_or("");
   p.image = doc.get_string("image").value_or("");
-  const json spec = sub_json(doc, "spec");
+  const json all = doc.to_json();  // once: spec, urls and events are sub-documents
+  const json spec = sub_json(all, "spec");
   if (spec.is_object()) {
     p.ports = catalog::ports_of(spec.value("ports", json::array()));
     p.env = catalog::env_of(spec.value("env", json::array()));
@@ -181,11 +181,11 @@ Pod from_doc(const db::Doc& doc) {
   p.message = doc.get_string("message").value_or("");
   p.node = doc.get_string("node").value_or("");
   p.restarts = doc.get_int64("restarts").value_or(0);
-  const json urls = sub_json(doc, "urls");
+  const json urls = sub_json(all, "urls");
   if (urls.is_object()) {
     p.urls = urls_of(urls);
   }
-  const json events = sub_json(doc, "events");
+  const json events = sub_json(all, "events");
   if (events.is_object()) {
     p.events = events_of(events);
   }

@@ -632,9 +632,6 @@ asio::awaitable<void> PodService::observe_locked(Pod& pod, const runtime::Observ
     if (o.phase == kRunning && !pod.running_since) {
       pod.running_since = now;
     }
-    if (o.phase == kRunning && o.ready && pod.message.empty()) {
-      pod.message = "";
-    }
   }
 
   const bool changed = pod.status != before.status || pod.ready != before.ready ||
