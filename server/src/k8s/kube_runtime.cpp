@@ -53,7 +53,8 @@ std::string pod_id_of(const json& object) {
 }
 
 std::int64_t generation_of(const json& pod) {
-  const std::string g = string_at(field(field(pod, "metadata"), "annotations"), kGenerationAnnotation);
+  const std::string g =
+      string_at(field(field(pod, "metadata"), "annotations"), kGenerationAnnotation);
   std::int64_t out = 0;
   const auto [ptr, ec] = std::from_chars(g.data(), g.data() + g.size(), out);
   if (ec != std::errc() || ptr != g.data() + g.size()) {
@@ -105,9 +106,16 @@ std::optional<runtime::ProgressEvent> progress_of(const json& event) {
                                 .time = info->time};
 }
 
-// Errors of a call we cannot do without: anything but "not there".
-bool is_not_found(const KubeError& e) {
-  return e.code() == core::ErrorCode::not_found;
+// The object at `path`, or null when it does not exist (any other error propagates).
+asio::awaitable<json> get_or_null(KubeClient& client, std::string path) {
+  try {
+    co_return co_await client.get(std::move(path));
+  } catch (const KubeError& e) {
+    if (e.code() != core::ErrorCode::not_found) {
+      throw;
+    }
+  }
+  co_return json();
 }
 
 }  // namespace
@@ -182,14 +190,7 @@ asio::awaitable<std::string> KubeRuntime::ensure_workspace(std::string user_id, 
   for (const std::string& key : keys) {
     const std::string name = workspace_claim_name(key);
     const std::string path = core_path(ns, "persistentvolumeclaims", name);
-    json claim;
-    try {
-      claim = co_await client_.get(path);
-    } catch (const KubeError& e) {
-      if (!is_not_found(e)) {
-        throw;
-      }
-    }
+    json claim = co_await get_or_null(client_, path);
     if (claim.is_null()) {
       try {
         claim = co_await client_.create(core_path(ns, "persistentvolumeclaims"),
@@ -270,14 +271,8 @@ asio::awaitable<bool> KubeRuntime::stop(std::string pod_id) {
 }
 
 asio::awaitable<std::optional<runtime::Observation>> KubeRuntime::status(std::string pod_id) {
-  json pod_json;
-  try {
-    pod_json = co_await client_.get(core_path(options_.namespace_, "pods", resource_name(pod_id)));
-  } catch (const KubeError& e) {
-    if (!is_not_found(e)) {
-      throw;
-    }
-  }
+  const json pod_json =
+      co_await get_or_null(client_, core_path(options_.namespace_, "pods", resource_name(pod_id)));
   if (pod_json.is_null()) {
     co_return std::nullopt;
   }
@@ -405,14 +400,7 @@ asio::awaitable<bool> KubeRuntime::lead(std::string identity, std::chrono::secon
   const std::string name = lease_name(options_);
   const std::string path = group_path("coordination.k8s.io", "v1", ns, "leases", name);
   const auto now = clock_.now();
-  json lease;
-  try {
-    lease = co_await client_.get(path);
-  } catch (const KubeError& e) {
-    if (!is_not_found(e)) {
-      throw;
-    }
-  }
+  json lease = co_await get_or_null(client_, path);
   if (lease.is_null()) {
     json body = {{"apiVersion", "coordination.k8s.io/v1"},
                  {"kind", "Lease"},
