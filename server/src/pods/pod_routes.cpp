@@ -191,10 +191,7 @@ asio::awaitable<http::Response> PodRoutes::start(http::Request& req) {
 }
 
 asio::awaitable<http::Response> PodRoutes::remove(http::Request& req) {
-  const Actor actor = actor_of(req);
-  const db::Oid id = pod_id(req);
-  auto pod = co_await pods_.get(actor, id);
-  co_await pods_.remove(actor, id);
+  auto pod = co_await pods_.remove(actor_of(req), pod_id(req));
   co_await audit(req, "pod.deleted", pod);
   co_return http::Response::no_content();
 }

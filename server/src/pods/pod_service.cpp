@@ -434,7 +434,7 @@ asio::awaitable<Pod> PodService::stop(Actor actor, db::Oid id) {
   co_return pod;
 }
 
-asio::awaitable<void> PodService::remove(Actor actor, db::Oid id) {
+asio::awaitable<Pod> PodService::remove(Actor actor, db::Oid id) {
   co_await visible(actor, id);
   auto guard = co_await pod_locks_.lock(id.to_string());
   Pod pod = co_await visible(actor, id);
@@ -445,6 +445,7 @@ asio::awaitable<void> PodService::remove(Actor actor, db::Oid id) {
   pod.name_key = "deleted-" + pod.id.to_string();  // frees the name
   co_await store_.save(pod);
   bus_.publish(core::Event{"pod.deleted", pod.user_id.to_string(), {{"id", pod.id.to_string()}}});
+  co_return pod;
 }
 
 asio::awaitable<Pod> PodService::get(Actor actor, db::Oid id) {

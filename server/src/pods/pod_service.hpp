@@ -43,7 +43,8 @@ class PodService {
   boost::asio::awaitable<Pod> deploy(Actor actor, nlohmann::json body);
   boost::asio::awaitable<Pod> start(Actor actor, db::Oid id);
   boost::asio::awaitable<Pod> stop(Actor actor, db::Oid id);
-  boost::asio::awaitable<void> remove(Actor actor, db::Oid id);
+  // Returns the record as deleted (for the audit log).
+  boost::asio::awaitable<Pod> remove(Actor actor, db::Oid id);
   // Admins see every pod; others only theirs (NotFound otherwise).
   boost::asio::awaitable<Pod> get(Actor actor, db::Oid id);
   boost::asio::awaitable<std::vector<Pod>> list(Actor actor);
