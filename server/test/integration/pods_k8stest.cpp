@@ -194,6 +194,9 @@ class PodsTest : public ::testing::Test {
     work_.reset();
     ioc_.stop();
     thread_.join();
+    // I/O objects owned here need the io_context's services in their destructors: destroy them
+    // now, while it is stopped but alive (their pending operations are discarded with it).
+    proxy_.reset();
     // Database calls still queued complete into the stopped (still alive) io_context; close()
     // waits for them, so no worker touches this fixture after it is gone.
     db_.close();
