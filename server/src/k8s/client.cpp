@@ -417,6 +417,11 @@ KubeClient::KubeClient(asio::any_io_executor executor, KubeConfig config, KubeCl
       transport_(std::make_shared<Transport>(std::move(executor), config_)) {}
 
 KubeClient::~KubeClient() = default;
+
+std::pair<std::uint64_t, std::uint64_t> KubeClient::connection_stats() const {
+  const auto stats = transport_->connection_stats();
+  return {stats.opened, stats.reused};
+}
 KubeClient::KubeClient(KubeClient&&) noexcept = default;
 KubeClient& KubeClient::operator=(KubeClient&&) noexcept = default;
 

@@ -9,6 +9,7 @@
 #include <optional>
 #include <stop_token>
 #include <string>
+#include <utility>
 #include <string_view>
 
 #include <boost/asio/any_io_executor.hpp>
@@ -122,7 +123,8 @@ class KubeClient {
  public:
   // Throws std::invalid_argument when the configuration's URL, CA or client certificate cannot be
   // used. Calls may come from any executor and thread, concurrently; each exchange runs on a strand
-  // of `executor`, one connection per call. The client must outlive the calls it is running.
+  // of `executor`. Requests reuse kept-alive connections; watches and log streams have their own.
+  // The client must outlive the calls it is running.
   KubeClient(boost::asio::any_io_executor executor, KubeConfig config,
              KubeClientOptions options = {});
   ~KubeClient();
@@ -133,6 +135,8 @@ class KubeClient {
 
   const KubeConfig& config() const { return config_; }
   const KubeClientOptions& options() const { return options_; }
+  // Connections opened for requests (not streams) and requests that reused one.
+  std::pair<std::uint64_t, std::uint64_t> connection_stats() const;
 
   // `path` from the helpers above. Every method throws KubeError on an error response or no answer.
   boost::asio::awaitable<nlohmann::json> get(std::string path);

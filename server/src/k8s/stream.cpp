@@ -43,6 +43,10 @@ constexpr std::uint64_t kResponseLimit = std::uint64_t{64} * 1024 * 1024;  // a 
 constexpr std::uint64_t kErrorBodyLimit = std::uint64_t{1024} * 1024;      // a Status
 constexpr std::size_t kChunkSize = std::size_t{16} * 1024;
 constexpr auto kTokenRefresh = 60s;  // kubelet rotates projected tokens well before they expire
+// Kept-alive connections of one-shot requests: at most this many wait idle, each this long (the
+// API server keeps an idle connection longer; a stale one is detected and replaced, see exchange).
+constexpr std::size_t kMaxIdleConnections = 64;
+constexpr auto kIdleTimeout = 30s;
 
 std::string trim(std::string s) {
   constexpr const char* space = " \t\r\n";
@@ -67,6 +71,8 @@ auto into(boost::system::error_code& ec) {
 }
 
 }  // namespace
+
+struct Connection;
 
 struct Transport::Impl {
   asio::any_io_executor executor;
@@ -98,6 +104,37 @@ struct Transport::Impl {
       }
     }
     return token;
+  }
+
+  // Idle kept-alive connections. Each is owned by its keep_idle() coroutine (so it dies with the
+  // io_context, never after it); the pool only points to it.
+  std::mutex pool_mutex;
+  std::vector<std::weak_ptr<Connection>> idle;
+  std::uint64_t reused = 0;  // statistics (tests)
+  std::uint64_t opened = 0;
+
+  std::shared_ptr<Connection> take_idle() {
+    const std::lock_guard lock(pool_mutex);
+    while (!idle.empty()) {
+      auto conn = idle.back().lock();
+      idle.pop_back();
+      if (conn) {
+        ++reused;
+        return conn;
+      }
+    }
+    return nullptr;
+  }
+
+  // false: the pool is full (the caller closes the connection).
+  bool give_back(const std::shared_ptr<Connection>& conn) {
+    const std::lock_guard lock(pool_mutex);
+    std::erase_if(idle, [](const std::weak_ptr<Connection>& w) { return w.expired(); });
+    if (idle.size() >= kMaxIdleConnections) {
+      return false;
+    }
+    idle.push_back(conn);
+    return true;
   }
 };
 
@@ -173,22 +210,29 @@ std::shared_ptr<ssl::context> make_tls_context(const KubeConfig& cfg) {
   }
 }
 
-// One exchange's socket, resolver and deadline, on one strand: the deadline's handler, a stop
-// request (posted) and the exchange coroutine never run at the same time.
+}  // namespace
+
+// One connection's socket, resolver and deadline, on one strand (`executor`): the deadline's
+// handler, a stop request (posted) and the exchange coroutine never run at the same time. A
+// kept-alive connection is reused only by exchanges spawned on its strand.
 struct Connection {
-  explicit Connection(const asio::any_io_executor& ex) : resolver(ex), timer(ex) {}
+  explicit Connection(const asio::any_io_executor& ex)
+      : executor(ex), resolver(ex), timer(ex), idle_timer(ex) {}
   Connection(const Connection&) = delete;
   Connection& operator=(const Connection&) = delete;
   Connection(Connection&&) = delete;
   Connection& operator=(Connection&&) = delete;
   ~Connection() { close(); }
 
+  asio::any_io_executor executor;
   tcp::resolver resolver;
   asio::steady_timer timer;
+  asio::steady_timer idle_timer;  // while pooled
   std::optional<tcp::socket> plain;
   std::optional<ssl::stream<tcp::socket>> tls;
   bool timed_out = false;
   bool stopped = false;
+  std::uint64_t deadline = 0;  // which arm() the pending deadline belongs to
 
   tcp::socket& socket() { return tls ? tls->next_layer() : *plain; }
 
@@ -208,17 +252,28 @@ struct Connection {
   // (Re)arms the deadline: on expiry everything in flight is aborted and later steps see
   // `timed_out`.
   static void arm(const std::shared_ptr<Connection>& conn, std::chrono::milliseconds timeout) {
+    conn->timed_out = false;
+    const auto id = ++conn->deadline;
     conn->timer.expires_after(timeout);
-    conn->timer.async_wait([weak = std::weak_ptr<Connection>(conn)](boost::system::error_code ec) {
-      auto c = weak.lock();
-      if (ec || !c) {
-        return;
-      }
-      c->timed_out = true;
-      c->abort();
-    });
+    conn->timer.async_wait(
+        [weak = std::weak_ptr<Connection>(conn), id](boost::system::error_code ec) {
+          auto c = weak.lock();
+          // A deadline that fired just before disarm() must not abort the connection's next use.
+          if (ec || !c || c->deadline != id) {
+            return;
+          }
+          c->timed_out = true;
+          c->abort();
+        });
+  }
+
+  void disarm() {
+    ++deadline;
+    timer.cancel();
   }
 };
+
+namespace {
 
 // After each step: false when stop was requested; throws when the deadline passed or it failed.
 bool step_ok(const Transport::Impl& impl, const Connection& conn, boost::system::error_code ec,
@@ -311,7 +366,8 @@ asio::awaitable<bool> open(Transport::Impl& impl, Connection& conn, bool keepali
 bhttp::request<bhttp::string_body> make_request(Transport::Impl& impl, std::string_view method,
                                                 const std::string& target,
                                                 const std::string& content_type,
-                                                const std::string& accept, std::string body) {
+                                                const std::string& accept, std::string body,
+                                                bool keep_alive) {
   bhttp::request<bhttp::string_body> req;
   req.version(11);
   const auto verb = bhttp::string_to_verb(method);
@@ -330,7 +386,9 @@ bhttp::request<bhttp::string_body> make_request(Transport::Impl& impl, std::stri
   if (!content_type.empty()) {
     req.set(bhttp::field::content_type, content_type);
   }
-  req.set(bhttp::field::connection, "close");
+  if (!keep_alive) {
+    req.set(bhttp::field::connection, "close");
+  }
   req.body() = std::move(body);
   req.prepare_payload();
   return req;
@@ -342,44 +400,93 @@ bool truncated_but_complete(boost::system::error_code ec, bool header_done, bool
   return ec == ssl::error::stream_truncated && header_done && !done;
 }
 
+struct Answer {
+  HttpResult result;
+  bool reusable = false;  // the server keeps the connection and nothing is left unread
+  bool stale = false;     // a reused connection failed before any byte of an answer: try anew
+};
+
 template <typename Stream>
-asio::awaitable<HttpResult> talk(Transport::Impl& impl, Connection& conn, Stream& stream,
-                                 bhttp::request<bhttp::string_body>& req) {
+asio::awaitable<Answer> talk(Transport::Impl& impl, Connection& conn, Stream& stream,
+                             bhttp::request<bhttp::string_body>& req, bool reused) {
+  Answer out;
   boost::system::error_code ec;
   co_await bhttp::async_write(stream, req, into(ec));
+  if (ec && reused && !conn.timed_out) {
+    out.stale = true;  // the server closed it while it was idle
+    co_return out;
+  }
   step_ok(impl, conn, ec, "sending the request failed");
   bhttp::response_parser<bhttp::string_body> parser;
   parser.body_limit(kResponseLimit);
   parser.header_limit(kHeaderLimit);
   beast::flat_buffer buffer;
   co_await bhttp::async_read(stream, buffer, parser, into(ec));
+  if (ec && reused && !conn.timed_out && !parser.got_some()) {
+    out.stale = true;
+    co_return out;
+  }
   if (truncated_but_complete(ec, parser.is_header_done(), parser.is_done())) {
     parser.put_eof(ec);
   }
   step_ok(impl, conn, ec, "reading the response failed");
-  HttpResult out;
-  out.status = parser.get().result_int();
-  out.body = std::move(parser.get().body());
+  out.reusable = parser.get().keep_alive() && buffer.size() == 0;
+  out.result.status = parser.get().result_int();
+  out.result.body = std::move(parser.get().body());
   co_return out;
 }
 
-// The one-shot exchange, on its own strand. Parameters by value (coroutine).
+asio::awaitable<Answer> talk_on(Transport::Impl& impl, Connection& conn,
+                                bhttp::request<bhttp::string_body>& req, bool reused) {
+  if (conn.tls) {
+    co_return co_await talk(impl, conn, *conn.tls, req, reused);
+  }
+  co_return co_await talk(impl, conn, *conn.plain, req, reused);
+}
+
+// Owns an idle kept-alive connection until it is taken (its idle timer cancelled by the exchange
+// that reuses it) or has idled kIdleTimeout (then it is closed as the last owner lets go).
+asio::awaitable<void> keep_idle(std::shared_ptr<Connection> conn) {
+  conn->idle_timer.expires_after(kIdleTimeout);
+  boost::system::error_code ec;
+  co_await conn->idle_timer.async_wait(into(ec));
+}
+
+// The one-shot exchange on `conn`'s strand (a new connection when `conn` is null or turns out
+// stale). Parameters by value (coroutine).
 asio::awaitable<HttpResult> exchange(std::shared_ptr<Transport::Impl> impl,
+                                     std::shared_ptr<Connection> conn,
                                      bhttp::request<bhttp::string_body> req,
                                      std::chrono::milliseconds timeout) {
   const auto ex = co_await asio::this_coro::executor;
-  auto conn = std::make_shared<Connection>(ex);
-  Connection::arm(conn, timeout);
-  co_await open(*impl, *conn, false);
-  HttpResult out;
-  if (conn->tls) {
-    out = co_await talk(*impl, *conn, *conn->tls, req);
-  } else {
-    out = co_await talk(*impl, *conn, *conn->plain, req);
+  Answer answer;
+  if (conn) {
+    conn->idle_timer.cancel();  // keep_idle lets go; this exchange owns it now
+    Connection::arm(conn, timeout);
+    answer = co_await talk_on(*impl, *conn, req, true);
+    if (answer.stale) {
+      conn->disarm();
+      conn->close();
+      conn.reset();
+    }
   }
-  conn->timer.cancel();
-  conn->close();
-  co_return out;
+  if (!conn) {
+    conn = std::make_shared<Connection>(ex);
+    {
+      const std::lock_guard lock(impl->pool_mutex);
+      ++impl->opened;
+    }
+    Connection::arm(conn, timeout);
+    co_await open(*impl, *conn, false);
+    answer = co_await talk_on(*impl, *conn, req, false);
+  }
+  conn->disarm();
+  if (answer.reusable && impl->give_back(conn)) {
+    asio::co_spawn(ex, keep_idle(conn), asio::detached);
+  } else {
+    conn->close();
+  }
+  co_return std::move(answer.result);
 }
 
 template <typename Stream>
@@ -529,15 +636,27 @@ const std::string& Transport::server_host() const {
   return impl_->server_host;
 }
 
+Transport::ConnectionStats Transport::connection_stats() const {
+  const std::lock_guard lock(impl_->pool_mutex);
+  return ConnectionStats{impl_->opened, impl_->reused};
+}
+
 asio::awaitable<HttpResult> Transport::request(std::string method, std::string target,
                                                std::string content_type, std::string body,
                                                std::chrono::milliseconds timeout) {
   auto impl = impl_;
-  auto req = make_request(*impl, method, target, content_type, "application/json", std::move(body));
-  // A strand of its own: the deadline's handler and the exchange never race, whatever executor
-  // the caller runs on. A named coroutine with by-value parameters (no lambda: GCC PR100611).
-  auto op = asio::co_spawn(asio::make_strand(impl->executor),
-                           exchange(impl, std::move(req), timeout), asio::use_awaitable);
+  auto req = make_request(*impl, method, target, content_type, "application/json", std::move(body),
+                          true);
+  // On the strand of the connection it uses (a kept-alive one, else a new strand): the deadline's
+  // handler and the exchange never race, whatever executor the caller runs on. A named coroutine
+  // with by-value parameters (no lambda: GCC PR100611).
+  auto conn = impl->take_idle();
+  asio::any_io_executor ex = asio::make_strand(impl->executor);
+  if (conn) {
+    ex = conn->executor;
+  }
+  auto op = asio::co_spawn(ex, exchange(impl, std::move(conn), std::move(req), timeout),
+                           asio::use_awaitable);
   co_return co_await std::move(op);
 }
 
@@ -546,7 +665,7 @@ asio::awaitable<HttpResult> Transport::stream(std::string target, DataCallback o
                                               std::chrono::milliseconds connect_timeout,
                                               std::chrono::milliseconds stream_timeout) {
   auto impl = impl_;
-  auto req = make_request(*impl, "GET", target, "", "application/json, */*", "");
+  auto req = make_request(*impl, "GET", target, "", "application/json, */*", "", false);
   auto op = asio::co_spawn(asio::make_strand(impl->executor),
                            streaming(impl, std::move(req), std::move(on_data), std::move(stop),
                                      connect_timeout, stream_timeout),

@@ -1,8 +1,9 @@
 #pragma once
 // Transport of the Kubernetes client: HTTP/1.1 to the API server, TLS with the kubeconfig's CA and
-// client certificate, the bearer token on every request; one connection per request or stream
-// (the connection code lives once, in stream.cpp: connect + TLS, then either a whole response or a
-// body read chunk by chunk). Beast stays inside stream.cpp: this header only needs Asio's
+// client certificate, the bearer token on every request. One-shot requests reuse kept-alive
+// connections (at most 64 idle, 30 s each; a stale one is replaced transparently); each stream has
+// a connection of its own (the connection code lives once, in stream.cpp: connect + TLS, then
+// either a whole response or a body read chunk by chunk). Beast stays inside stream.cpp: this header only needs Asio's
 // awaitable.
 #include <chrono>
 #include <cstddef>
@@ -60,6 +61,13 @@ class Transport {
 
   // "host:port" of the API server, for messages.
   const std::string& server_host() const;
+
+  // Connections opened for one-shot requests, and requests that reused a kept-alive one.
+  struct ConnectionStats {
+    std::uint64_t opened = 0;
+    std::uint64_t reused = 0;
+  };
+  ConnectionStats connection_stats() const;
 
   struct Impl;  // defined in stream.cpp
 

@@ -137,7 +137,12 @@ class K8sClient : public ::testing::Test {
   T run(asio::awaitable<T> aw, std::chrono::seconds limit = 60s) {
     auto fut = asio::co_spawn(ioc_, std::move(aw), asio::use_future);
     ioc_.restart();
-    ioc_.run_for(limit);
+    // Until the call is done: kept-alive connections wait idle in the io_context meanwhile.
+    const auto deadline = std::chrono::steady_clock::now() + limit;
+    while (fut.wait_for(0s) != std::future_status::ready &&
+           std::chrono::steady_clock::now() < deadline) {
+      ioc_.run_one_for(100ms);
+    }
     if (fut.wait_for(0s) != std::future_status::ready) {
       ioc_.stop();
       throw std::runtime_error("the Kubernetes call did not finish in time");
@@ -275,6 +280,17 @@ TEST_F(K8sClient, AlreadyExistsIsAConflict) {
   EXPECT_EQ(e.http_status(), 409U);
   EXPECT_EQ(e.reason(), "AlreadyExists");
   EXPECT_EQ(e.details()["kubernetes"]["name"], n);
+}
+
+TEST_F(K8sClient, RequestsReuseKeptAliveConnections) {
+  const auto [opened_before, reused_before] = k().connection_stats();
+  for (int i = 0; i < 20; ++i) {
+    run(k().get(k8s::core_path(ns(), "configmaps")));
+  }
+  const auto [opened, reused] = k().connection_stats();
+  // One connection served them all (a second one only if the server closed the first).
+  EXPECT_LE(opened - opened_before, 2U);
+  EXPECT_GE(reused - reused_before, 18U);
 }
 
 TEST_F(K8sClient, NotFound) {

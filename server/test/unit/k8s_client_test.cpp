@@ -469,4 +469,33 @@ TEST(WatchForever, RelistsAfterHttp410AndBacksOffOnErrors) {
   EXPECT_EQ(server.heads().size(), 5U);
 }
 
+// A kept-alive connection the server closed while it was idle is replaced transparently: the
+// request is sent again on a new connection (nothing of an answer had arrived on the old one).
+TEST(KeepAlive, AStaleConnectionIsReplaced) {
+  const std::string body = R"j({"kind":"ConfigMap","metadata":{"name":"a"}})j";
+  const std::string kept_alive = "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
+                                 "Content-Length: " +
+                                 std::to_string(body.size()) + "\r\n\r\n" + body;
+  // The server answers each connection once, without "Connection: close", then closes it.
+  ScriptedServer server({{{kept_alive}}, {{kept_alive}}, {{json_reply(body)}}});
+  asio::io_context ioc;
+  KubeConfig cfg;
+  cfg.server = server.url();
+  KubeClient client(ioc.get_executor(), cfg);
+  const auto path = k8s::core_path("neuropod", "configmaps", "a");
+  for (int i = 0; i < 3; ++i) {
+    auto fut = asio::co_spawn(ioc, client.get(path), asio::use_future);
+    ioc.restart();
+    while (fut.wait_for(0s) != std::future_status::ready) {
+      ioc.run_one_for(100ms);
+    }
+    EXPECT_EQ(fut.get()["metadata"]["name"], "a") << "request " << i;
+    std::this_thread::sleep_for(50ms);  // the server has closed the connection by now
+  }
+  const auto [opened, reused] = client.connection_stats();
+  EXPECT_EQ(opened, 3U);  // the 2nd and 3rd requests found their pooled connection closed
+  EXPECT_EQ(reused, 2U);
+  EXPECT_EQ(server.heads().size(), 3U);
+}
+
 }  // namespace
