@@ -136,12 +136,15 @@ KubeError::KubeError(core::ErrorCode code, const std::string& message, json deta
       http_status_(http_status),
       reason_(std::move(reason)) {}
 
-KubeError KubeError::no_answer(const std::string& server_host, const std::string& what) {
+KubeError KubeError::no_answer(const std::string& server_host, const std::string& what,
+                               bool request_sent) {
   json details = {{"reason", what}};
   if (!server_host.empty()) {
     details["server"] = server_host;
   }
-  return {core::ErrorCode::kubernetes_unavailable, kUnreachable, std::move(details), 0, ""};
+  KubeError e(core::ErrorCode::kubernetes_unavailable, kUnreachable, std::move(details), 0, "");
+  e.request_sent_ = request_sent;
+  return e;
 }
 
 KubeError KubeError::from_status(const json& status, std::string_view request) {

@@ -45,9 +45,15 @@ class KubeError : public core::Error {
   // 410: the resourceVersion is too old (compacted): list again and watch from the new one.
   bool gone() const { return http_status_ == 410; }
   bool unreachable() const { return http_status_ == 0 || http_status_ >= 500; }
+  // The server may have acted on the request: a change (not a GET) was sent whole and no
+  // (complete) answer came, or the answer is a 5xx (e.g. 504 after the object was stored). A
+  // create may then exist.
+  bool maybe_applied() const { return request_sent_ || http_status_ >= 500; }
 
-  // No (complete) answer: `what` failed (e.g. "timeout", "connection refused").
-  static KubeError no_answer(const std::string& server_host, const std::string& what);
+  // No (complete) answer: `what` failed (e.g. "timeout", "connection refused"). `request_sent`:
+  // the request had been written whole (see maybe_applied).
+  static KubeError no_answer(const std::string& server_host, const std::string& what,
+                             bool request_sent = false);
   // From an error response: `body` is normally a Status object (anything else is kept as text).
   static KubeError from_response(unsigned http_status, std::string_view body,
                                  std::string_view method, std::string_view path);
@@ -57,6 +63,7 @@ class KubeError : public core::Error {
  private:
   unsigned http_status_;
   std::string reason_;
+  bool request_sent_ = false;
 };
 
 // ------------------------------------------------------------------------------------------------

@@ -4,6 +4,7 @@
 #include <array>
 #include <charconv>
 #include <mutex>
+#include <optional>
 
 #include <fmt/format.h>
 
@@ -217,9 +218,29 @@ asio::awaitable<std::string> KubeRuntime::ensure_workspace(std::string user_id, 
 }
 
 asio::awaitable<runtime::StartResult> KubeRuntime::start(runtime::PodSpec spec) {
+  // Unreachable before anything reached the server: the caller says so (503). Once the server
+  // has answered or may have acted, the start is accepted as unconfirmed and finished later.
+  bool reached = false;
+  std::optional<KubeError> failure;
+  try {
+    co_return co_await start_steps(std::move(spec), reached);
+  } catch (const KubeError& e) {
+    failure = e;
+  }
+  if (failure->code() == core::ErrorCode::kubernetes_unavailable &&
+      (reached || failure->maybe_applied())) {
+    log::warn("k8s.start_unconfirmed", {{"error", failure->what()}, {"details", failure->details()}});
+    co_return runtime::StartResult::unconfirmed;
+  }
+  throw *failure;
+}
+
+asio::awaitable<runtime::StartResult> KubeRuntime::start_steps(runtime::PodSpec spec,
+                                                               bool& reached) {
   const std::string& ns = options_.namespace_;
   std::string claim =
       co_await ensure_workspace(spec.user_id, spec.workspace_size, spec.workspace_storage_class);
+  reached = true;
   const PodSpecInput input = spec_input(spec, options_, std::move(claim));
   const std::string name = resource_name(spec.pod_id);
 

@@ -58,6 +58,8 @@ class KubeRuntime : public runtime::PodRuntime {
                                                        std::string storage_class);
 
  private:
+  boost::asio::awaitable<runtime::StartResult> start_steps(runtime::PodSpec spec, bool& reached);
+
   struct State;
   KubeClient& client_;
   const core::Clock& clock_;

@@ -429,7 +429,15 @@ asio::awaitable<Answer> talk(Transport::Impl& impl, Connection& conn, Stream& st
   if (truncated_but_complete(ec, parser.is_header_done(), parser.is_done())) {
     parser.put_eof(ec);
   }
-  step_ok(impl, conn, ec, "reading the response failed");
+  // The request went out whole: a change may have been made (KubeError::maybe_applied).
+  const bool sent_change = req.method() != bhttp::verb::get;
+  if (conn.timed_out) {
+    throw KubeError::no_answer(impl.server_host, "timeout", sent_change);
+  }
+  if (ec) {
+    throw KubeError::no_answer(impl.server_host, "reading the response failed: " + ec.message(),
+                               sent_change);
+  }
   out.reusable = parser.get().keep_alive() && buffer.size() == 0;
   out.result.status = parser.get().result_int();
   out.result.body = std::move(parser.get().body());

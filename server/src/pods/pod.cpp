@@ -130,6 +130,7 @@ db::Doc to_doc(const Pod& p, bool include_id) {
       .append("urls", db::Doc::from_json({{"items", urls_json(p.urls)}}))
       .append("events", db::Doc::from_json({{"items", events_json(p.events)}}))
       .append("generation", p.generation)
+      .append("launch_pending", p.launch_pending)
       .append("cost_micros", p.cost.value())
       .append("deleted", p.deleted)
       .append("created_at", p.created_at)
@@ -190,7 +191,9 @@ Pod from_doc(const db::Doc& doc) {
     p.events = events_of(events);
   }
   p.generation = doc.get_int64("generation").value_or(1);
-  p.cost = core::Micros(doc.get_int64("cost_micros").value_or(0));
+  p.launch_pending = doc.get_bool("launch_pending").value_or(false);
+  // Written by billing only (metering::Meter), never by to_doc: PodStore::save cannot undo it.
+  p.cost = core::Micros(doc.get_int64("billed_micros").value_or(0));
   p.deleted = doc.get_bool("deleted").value_or(false);
   p.created_at = doc.get_time("created_at").value_or(core::TimePoint{});
   p.updated_at = doc.get_time("updated_at").value_or(core::TimePoint{});

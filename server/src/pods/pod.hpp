@@ -74,7 +74,10 @@ struct Pod {
   std::vector<PodUrl> urls;
   std::vector<PodEvent> events;
   std::int64_t generation = 1;  // number of starts; Kubernetes objects carry it
-  core::Micros cost;            // charged so far (the billing loop adds to it)
+  // The cluster did not confirm every step of the last start (slow or went away midway): the
+  // reconciler starts it again until it does.
+  bool launch_pending = false;
+  core::Micros cost;            // charged so far (read from billing's `billed_micros`; admins: at price)
   bool deleted = false;
 
   core::TimePoint created_at;

@@ -18,6 +18,8 @@ namespace {
 
 constexpr std::int64_t kMaxNameLength = 64;
 constexpr std::int64_t kMaxListLimit = 500;
+constexpr std::string_view kUnconfirmedMessage =
+    "The cluster is slow to confirm the start; Neuropod keeps trying";
 
 core::Error kubernetes_missing() {
   return {core::ErrorCode::kubernetes_unavailable,
@@ -319,7 +321,11 @@ asio::awaitable<void> PodService::launch(Pod& pod) {
   std::optional<core::Error> failure;
   try {
     const auto result = co_await need_runtime().start(spec_of(pod, settings));
-    if (result == runtime::StartResult::terminating) {
+    pod.launch_pending = result == runtime::StartResult::unconfirmed;
+    if (pod.launch_pending) {
+      pod.message = std::string(kUnconfirmedMessage);
+      remember_unconfirmed(pod.id.to_string());
+    } else if (result == runtime::StartResult::terminating) {
       pod.message = "Waiting for the previous run to stop";
     } else if (pod.status == kPending) {
       pod.message = "Waiting for a node";
@@ -560,6 +566,11 @@ asio::awaitable<void> PodService::observe(runtime::Observation o) {
 asio::awaitable<void> PodService::observe_locked(Pod& pod, const runtime::Observation& o) {
   const Pod before = pod;
   const auto now = clock_.now();
+  if (pod.launch_pending && o.exists && pod.desired == kRunning && !pod.deleted &&
+      runtime_ != nullptr && (o.generation == 0 || o.generation == pod.generation)) {
+    // The pod exists but its start was not confirmed: finish it (service, ingress).
+    co_await relaunch(pod);
+  }
   const bool wanted = pod.desired == kRunning && !pod.deleted;
 
   if (!wanted) {
@@ -594,19 +605,7 @@ asio::awaitable<void> PodService::observe_locked(Pod& pod, const runtime::Observ
       pod.running_since.reset();
     } else if (runtime_ != nullptr) {
       // Accepted but not created yet (a restart mid-deploy, or the previous run just ended).
-      const catalog::Settings settings = co_await catalog_.settings();
-      try {
-        co_await runtime_->start(spec_of(pod, settings));
-      } catch (const core::Error& e) {
-        if (e.code() == core::ErrorCode::kubernetes_unavailable) {
-          throw;
-        }
-        pod.desired = std::string(kStopped);
-        pod.status = std::string(kFailed);
-        pod.reason = "StartFailed";
-        pod.message = std::string("The cluster refused the pod: ") + e.what();
-        pod.stopped_at = now;
-      }
+      co_await relaunch(pod);
     }
   } else if (o.generation != 0 && o.generation != pod.generation) {
     // An object of an earlier start: start() replaces it once it is gone.
@@ -638,7 +637,8 @@ asio::awaitable<void> PodService::observe_locked(Pod& pod, const runtime::Observ
   const bool changed = pod.status != before.status || pod.ready != before.ready ||
                        pod.reason != before.reason || pod.message != before.message ||
                        pod.node != before.node || pod.restarts != before.restarts ||
-                       pod.desired != before.desired;
+                       pod.desired != before.desired ||
+                       pod.launch_pending != before.launch_pending;
   if (changed) {
     co_await store_.save(pod);
     publish(pod);
@@ -655,21 +655,104 @@ asio::awaitable<void> PodService::resync(std::vector<runtime::Observation> all) 
       log::warn("pods.reconcile_failed", {{"pod_id", o.pod_id}, {"error", e.what()}});
     }
   }
+  co_await sweep(std::move(seen));
+}
+
+asio::awaitable<void> PodService::sweep(std::vector<std::string> seen) {
+  std::sort(seen.begin(), seen.end());
   const auto live = co_await store_.live();
   for (const auto& p : live) {
     const std::string id = p.id.to_string();
-    if (std::find(seen.begin(), seen.end(), id) != seen.end()) {
+    if (std::binary_search(seen.begin(), seen.end(), id)) {
       continue;
     }
-    runtime::Observation gone;
-    gone.pod_id = id;
-    gone.exists = false;
     try {
-      co_await observe(gone);
+      // The list may be older than what was observed since (observations are handled
+      // concurrently): ask again before taking the pod for gone.
+      std::optional<runtime::Observation> now;
+      if (runtime_ != nullptr) {
+        now = co_await runtime_->status(id);
+      }
+      if (!now) {
+        now.emplace();
+        now->pod_id = id;
+        now->exists = false;
+      }
+      co_await observe(std::move(*now));
     } catch (const core::Error& e) {
       log::warn("pods.reconcile_failed", {{"pod_id", id}, {"error", e.what()}});
     }
   }
+}
+
+void PodService::remember_unconfirmed(const std::string& pod_id) {
+  const std::lock_guard lock(unconfirmed_mutex_);
+  unconfirmed_.insert(pod_id);
+}
+
+asio::awaitable<void> PodService::relaunch(Pod& pod) {
+  const catalog::Settings settings = co_await catalog_.settings();
+  std::optional<core::Error> refused;
+  try {
+    const auto result = co_await need_runtime().start(spec_of(pod, settings));
+    const bool was_pending = pod.launch_pending;
+    pod.launch_pending = result == runtime::StartResult::unconfirmed;
+    log::info("pods.relaunched", {{"pod_id", pod.id.to_string()},
+                                  {"confirmed", !pod.launch_pending},
+                                  {"result", static_cast<int>(result)}});
+    if (pod.launch_pending) {
+      pod.message = std::string(kUnconfirmedMessage);
+      remember_unconfirmed(pod.id.to_string());
+    } else if (was_pending && pod.status == kPending) {
+      pod.message = "Waiting for a node";
+    }
+  } catch (const core::Error& e) {
+    if (e.code() == core::ErrorCode::kubernetes_unavailable) {
+      throw;
+    }
+    refused = e;
+  }
+  if (refused) {
+    pod.launch_pending = false;
+    pod.desired = std::string(kStopped);
+    pod.status = std::string(kFailed);
+    pod.reason = "StartFailed";
+    pod.message = std::string("The cluster refused the pod: ") + refused->what();
+    pod.stopped_at = clock_.now();
+  }
+}
+
+asio::awaitable<std::size_t> PodService::retry_unconfirmed() {
+  std::vector<std::string> ids;
+  {
+    const std::lock_guard lock(unconfirmed_mutex_);
+    ids.assign(unconfirmed_.begin(), unconfirmed_.end());
+    unconfirmed_.clear();  // relaunch() puts back the ones still unconfirmed
+  }
+  for (const auto& id_text : ids) {
+    const auto id = db::Oid::parse(id_text);
+    if (!id || runtime_ == nullptr) {
+      continue;
+    }
+    try {
+      auto guard = co_await pod_locks_.lock(id_text);
+      auto pod = co_await store_.find(*id);
+      if (!pod || !pod->launch_pending || pod->desired != kRunning || pod->deleted) {
+        continue;
+      }
+      const Pod before = *pod;
+      co_await relaunch(*pod);
+      if (pod->launch_pending != before.launch_pending || pod->status != before.status) {
+        co_await store_.save(*pod);
+        publish(*pod);
+      }
+    } catch (const core::Error& e) {
+      remember_unconfirmed(id_text);
+      log::warn("pods.relaunch_failed", {{"pod_id", id_text}, {"error", e.what()}});
+    }
+  }
+  const std::lock_guard lock(unconfirmed_mutex_);
+  co_return unconfirmed_.size();
 }
 
 asio::awaitable<void> PodService::progress(runtime::ProgressEvent e) {

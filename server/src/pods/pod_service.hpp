@@ -7,6 +7,8 @@
 // Concurrency: checks-then-insert of one user and every change to one pod are serialized in this
 // process (core::KeyedLock), and each record is written whole under its pod's lock.
 #include <functional>
+#include <mutex>
+#include <set>
 #include <optional>
 #include <stop_token>
 #include <string>
@@ -68,6 +70,13 @@ class PodService {
   boost::asio::awaitable<void> observe(runtime::Observation o);
   // After a (re)list: every object; records with none are observed as gone.
   boost::asio::awaitable<void> resync(std::vector<runtime::Observation> all);
+  // The second half of resync: records that may have objects but whose id is not in `seen` (the
+  // ids of a list) are checked with a fresh read, then observed (as gone when they are).
+  boost::asio::awaitable<void> sweep(std::vector<std::string> seen);
+  // Starts again the pods whose last start the cluster did not confirm (launch_pending) in this
+  // process; after a restart the reconciler's observations and resync find them. Returns how
+  // many are still unconfirmed.
+  boost::asio::awaitable<std::size_t> retry_unconfirmed();
   boost::asio::awaitable<void> progress(runtime::ProgressEvent e);
   // The images of the enabled templates pre-pulled, network policies in place.
   boost::asio::awaitable<void> prepare_cluster();
@@ -80,6 +89,10 @@ class PodService {
   boost::asio::awaitable<void> check_can_run(const Actor& actor, core::Micros price,
                                              const catalog::Settings& settings);
   boost::asio::awaitable<void> launch(Pod& pod);
+  // start() of the runtime for a pod that should run (lock held): launch_pending and the message
+  // follow the result. Refusals other than an unreachable cluster mark it failed.
+  boost::asio::awaitable<void> relaunch(Pod& pod);
+  void remember_unconfirmed(const std::string& pod_id);
   boost::asio::awaitable<void> stop_locked(Pod& pod, std::string reason, std::string message);
   boost::asio::awaitable<void> observe_locked(Pod& pod, const runtime::Observation& o);
   void publish(const Pod& pod);
@@ -93,6 +106,8 @@ class PodService {
   const core::Clock& clock_;
   core::KeyedLock user_locks_;
   core::KeyedLock pod_locks_;
+  std::mutex unconfirmed_mutex_;
+  std::set<std::string> unconfirmed_;  // pod ids
 };
 
 }  // namespace neuropod::pods

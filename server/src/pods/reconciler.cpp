@@ -1,13 +1,19 @@
 #include "pods/reconciler.hpp"
 
+#include <deque>
 #include <memory>
+#include <string>
+#include <unordered_map>
+#include <unordered_set>
 #include <variant>
+#include <vector>
 
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/experimental/concurrent_channel.hpp>
 #include <boost/asio/redirect_error.hpp>
 #include <boost/asio/steady_timer.hpp>
+#include <boost/asio/strand.hpp>
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
@@ -45,27 +51,124 @@ asio::awaitable<bool> sleep_for(std::chrono::milliseconds d, const std::stop_tok
   co_return false;
 }
 
-// Hands every queued item to PodService, one at a time, in arrival order.
+// What a worker hands to PodService: the latest observation of a pod, one of its progress
+// events, or the sweep after a list (records the list did not show).
+struct Sweep {
+  std::vector<std::string> seen;
+};
+using Work = std::variant<runtime::Observation, runtime::ProgressEvent, Sweep>;
+
+constexpr std::size_t kMaxWorkers = 32;
+const std::string kSweepKey = "#sweep";
+
+// Per-pod queues worked on by at most kMaxWorkers coroutines: items of one pod in arrival order,
+// one at a time; different pods concurrently (their database round trips overlap). A queued
+// observation is replaced by a newer one of the same pod (each is the pod's whole state). Only
+// touched on the dispatcher's strand.
+struct Dispatch {
+  asio::any_io_executor strand;
+  PodService* pods = nullptr;
+  std::atomic<std::uint64_t>* handled = nullptr;
+  std::unordered_map<std::string, std::deque<Work>> queues;
+  std::deque<std::string> ready;  // keys with queued work and no worker on them
+  std::unordered_set<std::string> busy;
+  std::size_t workers = 0;
+};
+
+asio::awaitable<void> handle(PodService& pods, Work work) {
+  try {
+    if (auto* o = std::get_if<runtime::Observation>(&work)) {
+      co_await pods.observe(std::move(*o));
+    } else if (auto* e = std::get_if<runtime::ProgressEvent>(&work)) {
+      co_await pods.progress(std::move(*e));
+    } else {
+      co_await pods.sweep(std::get<Sweep>(std::move(work)).seen);
+    }
+  } catch (const std::exception& e) {
+    log::warn("pods.reconcile_failed", {{"error", e.what()}});
+  }
+}
+
+asio::awaitable<void> worker(std::shared_ptr<Dispatch> d) {
+  while (!d->ready.empty()) {
+    std::string key = std::move(d->ready.front());
+    d->ready.pop_front();
+    d->busy.insert(key);
+    for (;;) {
+      auto it = d->queues.find(key);  // again after every wait: the map may have changed
+      if (it == d->queues.end() || it->second.empty()) {
+        d->queues.erase(key);
+        break;
+      }
+      Work work = std::move(it->second.front());
+      it->second.pop_front();
+      co_await handle(*d->pods, std::move(work));
+      d->handled->fetch_add(1);
+    }
+    d->busy.erase(key);
+  }
+  --d->workers;
+}
+
+void add(const std::shared_ptr<Dispatch>& d, const std::string& key, Work work) {
+  auto& q = d->queues[key];
+  if (!q.empty() && std::holds_alternative<runtime::Observation>(q.back()) &&
+      std::holds_alternative<runtime::Observation>(work)) {
+    q.back() = std::move(work);  // coalesced: only the latest state matters
+    return;
+  }
+  q.push_back(std::move(work));
+  if (q.size() == 1 && !d->busy.contains(key)) {
+    d->ready.push_back(key);
+  }
+  if (d->workers < kMaxWorkers && !d->ready.empty()) {
+    ++d->workers;
+    asio::co_spawn(d->strand, worker(d), asio::detached);
+  }
+}
+
+// Receives the watches' items (any thread) and dispatches them on the strand it runs on.
+// Sets `done` once the channel is closed and no worker runs any more: then nothing touches the
+// PodService on behalf of this term.
 asio::awaitable<void> drain(std::shared_ptr<Channel> channel, PodService* pods,
-                            std::atomic<std::uint64_t>* handled) {
+                            std::atomic<std::uint64_t>* handled,
+                            std::shared_ptr<std::atomic<bool>> done) {
+  auto d = std::make_shared<Dispatch>();
+  d->strand = co_await asio::this_coro::executor;
+  d->pods = pods;
+  d->handled = handled;
   for (;;) {
     boost::system::error_code ec;
     Item item = co_await channel->async_receive(asio::redirect_error(asio::use_awaitable, ec));
     if (ec) {
-      co_return;  // closed: the term ended
-    }
-    try {
-      if (auto* o = std::get_if<runtime::Observation>(&item)) {
-        co_await pods->observe(std::move(*o));
-      } else if (auto* all = std::get_if<std::vector<runtime::Observation>>(&item)) {
-        co_await pods->resync(std::move(*all));
-      } else {
-        co_await pods->progress(std::get<runtime::ProgressEvent>(std::move(item)));
+      // Closed: the term ended. Workers finish the item they hold and find nothing more.
+      d->queues.clear();
+      d->ready.clear();
+      asio::steady_timer timer(d->strand);
+      while (d->workers > 0) {
+        timer.expires_after(std::chrono::milliseconds(5));
+        co_await timer.async_wait(asio::redirect_error(asio::use_awaitable, ec));
       }
-    } catch (const std::exception& e) {
-      log::warn("pods.reconcile_failed", {{"error", e.what()}});
+      done->store(true);
+      co_return;
     }
-    handled->fetch_add(1);
+    if (auto* o = std::get_if<runtime::Observation>(&item)) {
+      const std::string key = o->pod_id;
+      add(d, key, std::move(*o));
+    } else if (auto* all = std::get_if<std::vector<runtime::Observation>>(&item)) {
+      Sweep sweep;
+      for (auto& obs : *all) {
+        sweep.seen.push_back(obs.pod_id);
+        const std::string key = obs.pod_id;
+        add(d, key, std::move(obs));
+      }
+      add(d, kSweepKey, std::move(sweep));
+      handled->fetch_add(1);
+    } else {
+      auto& e = std::get<runtime::ProgressEvent>(item);
+      const std::string key = e.pod_id;
+      add(d, key, std::move(e));
+    }
   }
 }
 
@@ -122,7 +225,9 @@ asio::awaitable<void> Reconciler::lead_term(std::stop_token stop) {
   auto channel = std::make_shared<Channel>(ex, kQueueCapacity);
   Channel* ch = channel.get();
 
-  asio::co_spawn(ex, drain(channel, &pods_, &handled_), asio::detached);
+  auto drained = std::make_shared<std::atomic<bool>>(false);
+  asio::co_spawn(asio::make_strand(ex), drain(channel, &pods_, &handled_, drained),
+                 asio::detached);
   runtime::WatchHandlers handlers;
   handlers.on_change = [ch](const runtime::Observation& o) { enqueue(*ch, o); };
   handlers.on_resync = [ch](const std::vector<runtime::Observation>& all) { enqueue(*ch, all); };
@@ -158,6 +263,11 @@ asio::awaitable<void> Reconciler::lead_term(std::stop_token stop) {
     if (!still) {
       break;
     }
+    try {
+      co_await pods_.retry_unconfirmed();
+    } catch (const std::exception& e) {
+      log::warn("pods.relaunch_failed", {{"error", e.what()}});
+    }
     if (std::chrono::steady_clock::now() >= next_resync) {
       next_resync = std::chrono::steady_clock::now() + options_.resync_every;
       prepared = false;  // templates may have changed: cheap when they did not
@@ -171,6 +281,13 @@ asio::awaitable<void> Reconciler::lead_term(std::stop_token stop) {
   }
   term.request_stop();
   channel->close();
+  // Until the workers are done: the caller may destroy the PodService once run() returns.
+  asio::steady_timer wait(ex);
+  while (!drained->load()) {
+    wait.expires_after(std::chrono::milliseconds(5));
+    boost::system::error_code ec;
+    co_await wait.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+  }
   leading_ = false;
 }
 

@@ -1,7 +1,9 @@
 #pragma once
 // Keeps every `Pod` record true to the cluster and the cluster true to the records: an informer
 // (watch with resourceVersion, relist on 410 Gone, periodic resync) feeds observations and
-// progress events to PodService, one at a time and in order. Only the leader among backend
+// progress events to PodService: per pod one at a time and in order, different pods concurrently
+// (up to 32; a queued observation is replaced by a newer one of the same pod). Every tick it also
+// starts again the pods whose start the cluster did not confirm. Only the leader among backend
 // instances reconciles (a Lease renewed every lease_duration / 3). Kubernetes being unreachable
 // only delays it: the watch retries with backoff and the next resync catches up.
 #include <atomic>

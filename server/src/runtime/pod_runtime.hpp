@@ -67,6 +67,8 @@ enum class StartResult : std::uint8_t {
   created,      // the pod did not exist and was created
   exists,       // it exists already (an earlier start got through): nothing changed
   terminating,  // a previous pod of that id is still stopping: start again once it is gone
+  unconfirmed,  // the cluster was reached but did not confirm every step in time (slow, or it
+                // went away midway): some objects may exist; start again to finish
 };
 
 struct LogOptions {

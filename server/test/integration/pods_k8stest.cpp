@@ -145,6 +145,64 @@ class CuttableProxy {
   std::vector<std::weak_ptr<Socket>> open_;
 };
 
+// The real runtime, except that the next start loses its last answers: the pod is created but
+// the Service and Ingress are not (as when the API server is too slow to confirm them), and the
+// start reports `unconfirmed` as KubeRuntime does then. Fault injection over the real cluster.
+class LosesLastAnswers : public runtime::PodRuntime {
+ public:
+  LosesLastAnswers(runtime::PodRuntime& real, k8s::KubeClient& client, std::string ns)
+      : real_(real), client_(client), ns_(std::move(ns)) {}
+  std::atomic<bool> lose_next{false};
+
+  asio::awaitable<void> prepare(std::vector<std::string> images) override {
+    co_await real_.prepare(std::move(images));
+  }
+  asio::awaitable<runtime::StartResult> start(runtime::PodSpec spec) override {
+    const std::string name = k8s::resource_name(spec.pod_id);
+    const auto result = co_await real_.start(std::move(spec));
+    if (!lose_next.exchange(false)) {
+      co_return result;
+    }
+    co_await client_.del(k8s::networking_path(ns_, "ingresses", name));
+    co_await client_.del(k8s::core_path(ns_, "services", name));
+    co_return runtime::StartResult::unconfirmed;
+  }
+  asio::awaitable<bool> stop(std::string pod_id) override {
+    co_return co_await real_.stop(std::move(pod_id));
+  }
+  asio::awaitable<std::optional<runtime::Observation>> status(std::string pod_id) override {
+    co_return co_await real_.status(std::move(pod_id));
+  }
+  asio::awaitable<std::vector<runtime::Observation>> list() override {
+    co_return co_await real_.list();
+  }
+  asio::awaitable<void> watch(runtime::WatchHandlers handlers, std::stop_token stop) override {
+    co_await real_.watch(std::move(handlers), std::move(stop));
+  }
+  asio::awaitable<void> watch_events(std::function<void(const runtime::ProgressEvent&)> on_event,
+                                     std::stop_token stop) override {
+    co_await real_.watch_events(std::move(on_event), std::move(stop));
+  }
+  asio::awaitable<std::vector<runtime::ProgressEvent>> events(std::string pod_id) override {
+    co_return co_await real_.events(std::move(pod_id));
+  }
+  asio::awaitable<void> logs(std::string pod_id, runtime::LogOptions options,
+                             std::function<void(std::string_view)> on_chunk,
+                             std::stop_token stop) override {
+    co_await real_.logs(std::move(pod_id), options, std::move(on_chunk), std::move(stop));
+  }
+  asio::awaitable<runtime::Capacity> capacity() override { co_return co_await real_.capacity(); }
+  asio::awaitable<void> ping() override { co_await real_.ping(); }
+  asio::awaitable<bool> lead(std::string identity, std::chrono::seconds lease) override {
+    co_return co_await real_.lead(std::move(identity), lease);
+  }
+
+ private:
+  runtime::PodRuntime& real_;
+  k8s::KubeClient& client_;
+  std::string ns_;
+};
+
 class PodsTest : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -635,6 +693,43 @@ TEST_F(PodsTest, ApiServerDownAndBack) {
   retired_runtimes_.push_back(std::move(runtime_));
   retired_clients_.push_back(std::move(proxied));
   runtime_ = make_runtime(*client_);
+}
+
+TEST_F(PodsTest, AnUnconfirmedStartIsAcceptedAndFinishedByTheReconciler) {
+  stop_reconciler();
+  LosesLastAnswers flaky(*runtime_, *client_, test_namespace());
+  service_ = std::make_unique<pods::PodService>(store_, users_, catalog_, &flaky, bus_, clock_);
+  reconciler_ = std::make_unique<pods::Reconciler>(
+      *service_, flaky,
+      pods::ReconcilerOptions{
+          .identity = "test-" + instance_, .lease_duration = 3s, .resync_every = 2s});
+  reconciler_stop_ = std::stop_source();
+  auto done = std::make_shared<std::promise<void>>();
+  reconciler_done_ = done->get_future();
+  asio::co_spawn(ioc_, reconciler_->run(reconciler_stop_.get_token()),
+                 [done](const std::exception_ptr&) { done->set_value(); });
+
+  flaky.lose_next = true;
+  const auto pod = deploy(alice_, {{"name", "slow-cluster"}, {"template_slug", "comfyui"}});
+  // Accepted (not a 503, not failed): the pod may well exist.
+  EXPECT_TRUE(pod.launch_pending);
+  EXPECT_EQ(pod.status, "pending");
+  EXPECT_EQ(pod.desired, "running");
+  EXPECT_NE(pod.message.find("slow to confirm"), std::string::npos) << pod.message;
+  EXPECT_TRUE(call(store_.find(pod.id))->launch_pending);
+  // The reconciler finishes the start: Service and Ingress exist, the pod runs, ready.
+  const auto ran = wait_for(
+      pod.id, [](const pods::Pod& p) { return running_ready(p) && !p.launch_pending; },
+      "the start finished by the reconciler", 30s);
+  EXPECT_FALSE(ran.launch_pending);
+  const std::string name = k8s::resource_name(pod.id.to_string());
+  EXPECT_TRUE(kube_get(k8s::core_path(test_namespace(), "services", name)).has_value());
+  EXPECT_TRUE(kube_get(k8s::networking_path(test_namespace(), "ingresses", name)).has_value());
+  call(service_->stop(alice_, pod.id));
+  stop_reconciler();
+  service_ =
+      std::make_unique<pods::PodService>(store_, users_, catalog_, runtime_.get(), bus_, clock_);
+  start_reconciler();
 }
 
 TEST_F(PodsTest, LogsCapacityAndBlockingStopsPods) {

@@ -469,6 +469,46 @@ TEST(WatchForever, RelistsAfterHttp410AndBacksOffOnErrors) {
   EXPECT_EQ(server.heads().size(), 5U);
 }
 
+// No answer to a change that was sent: it may have been applied. No answer to a GET, or no
+// connection at all: nothing was changed.
+TEST(KeepAlive, NoAnswerToASentChangeMayHaveBeenApplied) {
+  ScriptedServer server({{{}, true}, {{}, true}});  // read the request, never answer
+  asio::io_context ioc;
+  KubeConfig cfg;
+  cfg.server = server.url();
+  KubeClientOptions opts;
+  opts.request_timeout = 300ms;
+  KubeClient client(ioc.get_executor(), cfg, opts);
+  const auto outcome = [&ioc](asio::awaitable<json> aw) {
+    auto fut = asio::co_spawn(ioc, std::move(aw), asio::use_future);
+    ioc.restart();
+    while (fut.wait_for(0s) != std::future_status::ready) {
+      ioc.run_one_for(100ms);
+    }
+    try {
+      fut.get();
+    } catch (const KubeError& e) {
+      return std::pair{e.code(), e.maybe_applied()};
+    }
+    return std::pair{ErrorCode::internal, false};
+  };
+  const auto created = outcome(client.create(k8s::core_path("neuropod", "configmaps"),
+                                             {{"metadata", {{"name", "a"}}}}));
+  EXPECT_EQ(created.first, ErrorCode::kubernetes_unavailable);
+  EXPECT_TRUE(created.second);
+  const auto read = outcome(client.get(k8s::core_path("neuropod", "configmaps", "a")));
+  EXPECT_EQ(read.first, ErrorCode::kubernetes_unavailable);
+  EXPECT_FALSE(read.second);
+
+  KubeConfig nowhere;
+  nowhere.server = "http://127.0.0.1:1";  // refused
+  KubeClient refused(ioc.get_executor(), nowhere, opts);
+  const auto never_sent = outcome(refused.create(k8s::core_path("neuropod", "configmaps"),
+                                                 {{"metadata", {{"name", "a"}}}}));
+  EXPECT_EQ(never_sent.first, ErrorCode::kubernetes_unavailable);
+  EXPECT_FALSE(never_sent.second);
+}
+
 // A kept-alive connection the server closed while it was idle is replaced transparently: the
 // request is sent again on a new connection (nothing of an answer had arrived on the old one).
 TEST(KeepAlive, AStaleConnectionIsReplaced) {
