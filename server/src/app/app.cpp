@@ -19,6 +19,8 @@
 #include "auth/google.hpp"
 #include "auth/session_store.hpp"
 #include "billing/ledger.hpp"
+#include "realtime/hub.hpp"
+#include "realtime/ws_routes.hpp"
 #include "catalog/catalog.hpp"
 #include "catalog/catalog_routes.hpp"
 #include "contract/contract.hpp"
@@ -134,11 +136,21 @@ struct App::Parts {
         catalog_routes(catalog, audit),
         user_admin_routes(users, sessions, ledger, auth, audit),
         pod_routes(pods, audit),
+        hub(bus, clock),
+        ws_routes(hub, cfg.auth.cookie_name),
         contract(register_all(), cfg.env == core::Environment::test
                                      ? std::set<std::string>{"POST /api/_echo"}
                                      : std::set<std::string>{}),
         // After the guard: 401/403 before 400.
         pipeline(router, {&security, &auth_guard, &contract}) {
+    auth.set_session_end_hook([this](const std::string& session_id, const std::string& user_id) {
+      if (session_id.empty()) {
+        hub.disconnect_user(user_id, "signed out");
+      } else {
+        hub.disconnect_session(session_id, "signed out");
+      }
+    });
+    hub.set_session_check([this](std::string credential) { return session_valid(credential); });
     auth.set_block_hook([this](db::Oid user) -> boost::asio::awaitable<void> {
       const auto stopped = co_await pods.stop_all_of(user, "AccountBlocked",
                                                      "Stopped because the account was blocked");
@@ -155,7 +167,23 @@ struct App::Parts {
     catalog_routes.register_routes(router);
     user_admin_routes.register_routes(router);
     pod_routes.register_routes(router);
+    ws_routes.register_routes(router);
     return router.routes();
+  }
+
+  // For the WebSocket rechecks: false once the session cannot authenticate any more.
+  boost::asio::awaitable<bool> session_valid(std::string credential) {
+    std::optional<core::ErrorCode> refused;
+    try {
+      co_await auth.authenticate(std::move(credential), "");
+    } catch (const core::Error& e) {
+      refused = e.code();
+    }
+    if (refused && (*refused == core::ErrorCode::unauthorized ||
+                    *refused == core::ErrorCode::account_blocked)) {
+      co_return false;
+    }
+    co_return true;  // valid, or the check itself failed (database down): keep it, retry later
   }
 
   const core::Config& config;
@@ -184,6 +212,8 @@ struct App::Parts {
   catalog::CatalogRoutes catalog_routes;
   admin::UserAdminRoutes user_admin_routes;
   pods::PodRoutes pod_routes;
+  realtime::Hub hub;
+  realtime::WsRoutes ws_routes;
   contract::ContractRoutes contract_routes;
   http::Router router;
   contract::ContractMiddleware contract;
@@ -232,6 +262,12 @@ boost::asio::awaitable<void> App::run_background() {
                             }
                           });
   }
+  boost::asio::co_spawn(ex, parts_->hub.run(parts_->stop_background.get_token()),
+                        [](const std::exception_ptr& e) {
+                          if (e) {
+                            log::error("ws.hub_crashed", {});
+                          }
+                        });
   boost::asio::steady_timer timer(ex);
   for (int round = 0;; ++round) {
     try {

@@ -1,6 +1,7 @@
 #include "auth/auth_middleware.hpp"
 
 #include <algorithm>
+#include <cctype>
 
 #include "core/errors.hpp"
 
@@ -12,10 +13,23 @@ bool is_safe_method(std::string_view m) {
   return m == "GET" || m == "HEAD" || m == "OPTIONS";
 }
 
+bool is_websocket_upgrade(const http::Request& req) {
+  const auto upgrade = req.headers.get("upgrade");
+  if (!upgrade || upgrade->size() != 9) {
+    return false;
+  }
+  return std::equal(upgrade->begin(), upgrade->end(), "websocket", [](char a, char b) {
+    return std::tolower(static_cast<unsigned char>(a)) == b;
+  });
+}
+
 }  // namespace
 
+// Cross-site WebSocket hijacking: browsers send the cookie with any page's WebSocket, so an
+// upgrade is held to the same Origin rule as a state-changing request.
 void AuthMiddleware::check_csrf(const http::Request& req) const {
-  if (is_safe_method(req.method)) {
+  const bool websocket = is_websocket_upgrade(req);
+  if (is_safe_method(req.method) && !websocket) {
     return;
   }
   auto origin = req.headers.get("origin");
@@ -29,7 +43,7 @@ void AuthMiddleware::check_csrf(const http::Request& req) const {
     throw core::Error(core::ErrorCode::csrf_rejected, "Requests from this origin are not allowed",
                       {{"reason", "origin_not_allowed"}});
   }
-  if (req.headers.get(kCsrfHeader) != kCsrfHeaderValue) {
+  if (!websocket && req.headers.get(kCsrfHeader) != kCsrfHeaderValue) {
     throw core::Error(core::ErrorCode::csrf_rejected,
                       "State-changing requests must send X-Requested-With: neuropod",
                       {{"reason", "missing_header"}});

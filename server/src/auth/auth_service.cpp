@@ -258,6 +258,7 @@ boost::asio::awaitable<void> AuthService::sign_out(const http::Principal& who, a
     std::lock_guard lock(cache_->mu);
     cache_->by_session.erase(who.session_id);
   }
+  sessions_ended(who.session_id, who.user_id);
   audit::Entry entry{.action = audit::action::kSignOut,
                      .actor = std::move(actor),
                      .subject_user_id = {},
@@ -269,6 +270,7 @@ boost::asio::awaitable<std::int64_t> AuthService::sign_out_everywhere(const http
                                                                       audit::Actor actor) {
   const auto n = co_await sessions_.revoke_all(parse_oid_or(who.user_id, "invalid"));
   forget_user(who.user_id);
+  sessions_ended("", who.user_id);
   audit::Entry entry{.action = audit::action::kSignOut,
                      .actor = std::move(actor),
                      .subject_user_id = {},
@@ -295,6 +297,7 @@ boost::asio::awaitable<void> AuthService::revoke(db::Oid session_id, const http:
     std::lock_guard lock(cache_->mu);
     cache_->by_session.erase(session_id.to_string());
   }
+  sessions_ended(session_id.to_string(), session->user_id.to_string());
   audit::Entry entry{.action = audit::action::kSessionRevoked,
                      .actor = std::move(actor),
                      .subject_user_id = session->user_id.to_string(),
@@ -315,6 +318,9 @@ boost::asio::awaitable<users::User> AuthService::set_blocked(db::Oid user_id, bo
     ended = co_await sessions_.revoke_all(user_id);
   }
   forget_user(user_id.to_string());
+  if (blocked) {
+    sessions_ended("", user_id.to_string());
+  }
   audit::Entry entry{
       .action = blocked ? audit::action::kUserBlocked : audit::action::kUserUnblocked,
       .actor = std::move(actor),

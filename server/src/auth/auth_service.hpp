@@ -69,6 +69,11 @@ class AuthService {
                                                   audit::Actor actor);
   using BlockHook = std::function<boost::asio::awaitable<void>(db::Oid)>;
   void set_block_hook(BlockHook hook) { block_hook_ = std::move(hook); }
+  // Told at once when sessions end on this instance: one (`session_id`), or every session of
+  // `user_id` (session_id empty): sign-out, revocation, block. Must not block (the app closes
+  // the WebSockets of those sessions with it).
+  using SessionEndHook = std::function<void(const std::string& session_id, const std::string& user_id)>;
+  void set_session_end_hook(SessionEndHook hook) { session_end_hook_ = std::move(hook); }
 
   // Forgets cached sessions of a user on this instance (after a change elsewhere).
   void forget_user(const std::string& user_id);
@@ -95,6 +100,13 @@ class AuthService {
   core::RateLimiter email_limit_;
   std::unique_ptr<Cache> cache_;
   BlockHook block_hook_;
+  SessionEndHook session_end_hook_;
+
+  void sessions_ended(const std::string& session_id, const std::string& user_id) const {
+    if (session_end_hook_) {
+      session_end_hook_(session_id, user_id);
+    }
+  }
 };
 
 }  // namespace neuropod::auth

@@ -26,6 +26,8 @@ struct HttpConfig {
   std::chrono::milliseconds request_timeout{30'000};  // to receive one whole request
   std::chrono::milliseconds idle_timeout{60'000};     // keep-alive wait for the next request
   std::chrono::milliseconds shutdown_grace{10'000};   // in-flight requests may finish within this
+  // A WebSocket with nothing received for half of this is pinged; silent for all of it: closed.
+  std::chrono::milliseconds websocket_idle_timeout{40'000};
 };
 
 struct DatabaseConfig {

@@ -231,4 +231,11 @@ Response Response::streamed(unsigned status, std::string content_type, StreamPro
   return r;
 }
 
+Response Response::upgrade(WebSocketHandler handler) {
+  Response r;
+  r.status = 101;
+  r.websocket = std::move(handler);
+  return r;
+}
+
 }  // namespace neuropod::http

@@ -95,6 +95,26 @@ class StreamWriter {
 //   [this, id](StreamWriter& out) { return follow_log(id, out); }
 using StreamProducer = std::function<boost::asio::awaitable<void>(StreamWriter&)>;
 
+// An accepted WebSocket (implemented by the server): the handler sends text messages; what the
+// client sends is read (control frames answered, pings sent when idle) and discarded.
+class WebSocket {
+ public:
+  virtual ~WebSocket() = default;
+  // Sends one text message within the server's request_timeout. One send at a time: await each.
+  // false once the socket is done (client gone or closing, a send failed or timed out, shutdown):
+  // return then.
+  virtual boost::asio::awaitable<bool> send(std::string text) = 0;
+  // Requested when the client closes or goes away, a send fails, the peer stops answering pings,
+  // or the server shuts down. Pass it to every wait.
+  virtual std::stop_token stop_token() const = 0;
+  // The close frame the server sends once the handler returns (default 1000 normal, or 1001 on
+  // shutdown). E.g. 1008 policy violation (session revoked), 1013 try again later (too slow).
+  virtual void close_with(std::uint16_t code, std::string reason) = 0;
+};
+
+// Serves an accepted WebSocket until it returns; the server then closes it.
+using WebSocketHandler = std::function<boost::asio::awaitable<void>(WebSocket&)>;
+
 struct Response {
   unsigned status = 200;
   Headers headers;
@@ -102,11 +122,15 @@ struct Response {
   // When set, the server sends status and headers at once (Transfer-Encoding: chunked), then
   // what the producer writes; `body` is ignored. The connection closes when the stream ends.
   StreamProducer stream;
+  // When set (and the request asks for a WebSocket upgrade), the server accepts the upgrade with
+  // `headers` on its 101 answer and runs the handler. Not an upgrade request: 400.
+  WebSocketHandler websocket;
 
   static Response json(unsigned status, const nlohmann::json& body);
   static Response no_content();
   // A streamed response: `content_type` e.g. "text/plain; charset=utf-8", "text/event-stream".
   static Response streamed(unsigned status, std::string content_type, StreamProducer producer);
+  static Response upgrade(WebSocketHandler handler);
 };
 
 struct CookieSpec {

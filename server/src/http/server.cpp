@@ -13,6 +13,7 @@
 #include <boost/asio.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
+#include <boost/beast/websocket.hpp>
 
 #include "core/errors.hpp"
 #include "core/ids.hpp"
@@ -353,6 +354,166 @@ asio::awaitable<StreamOutcome> serve_stream(StatePtr st, std::shared_ptr<Connect
   co_return outcome;
 }
 
+// -------------------------------------------------------------------------------------- WebSocket
+//
+// The upgrade is accepted with the handler's headers on the 101. A reader (a handler chain on the
+// connection's strand) consumes what the client sends: Beast answers pings and close frames while
+// a read is pending, and pings the client itself when it has been silent for half of
+// websocket_idle_timeout (closing it after the whole). Any read error requests the connection's
+// stop token, which every wait of the handler watches. Sends have a deadline each. When the
+// handler returns, a close frame (handler's code, or 1001 on shutdown) ends the connection.
+
+using WsStream = beast::websocket::stream<tcp::socket&>;
+
+struct WsState {
+  explicit WsState(tcp::socket& socket) : ws(socket) {}
+  WsStream ws;
+  beast::flat_buffer inbox;
+  bool reading = false;
+  bool gone = false;  // the client closed or the socket failed
+};
+
+void ws_read(std::shared_ptr<Connection> conn, std::shared_ptr<WsState> ws) {
+  ws->reading = true;
+  ws->ws.async_read(ws->inbox, [conn = std::move(conn), ws](boost::system::error_code ec,
+                                                             std::size_t /*n*/) mutable {
+    ws->reading = false;
+    ws->inbox.clear();  // client messages are not used
+    if (ec) {
+      ws->gone = true;
+      conn->stop.request_stop();
+      return;
+    }
+    ws_read(std::move(conn), std::move(ws));
+  });
+}
+
+class WsSocket final : public WebSocket {
+ public:
+  WsSocket(Connection& conn, WsState& ws, Clock::duration timeout)
+      : conn_(conn), ws_(ws), timeout_(timeout) {}
+
+  asio::awaitable<bool> send(std::string text) override {
+    if (conn_.stop.stop_requested() || ws_.gone) {
+      co_return false;
+    }
+    boost::system::error_code ec;
+    conn_.deadline(timeout_);
+    ws_.ws.text(true);
+    co_await ws_.ws.async_write(asio::buffer(text), asio::redirect_error(asio::use_awaitable, ec));
+    const bool timed_out = conn_.timed_out;
+    conn_.disarm();
+    if (ec || timed_out) {
+      failure_ = timed_out ? "write_timeout" : "write_failed";
+      conn_.stop.request_stop();
+      co_return false;
+    }
+    ++messages_;
+    co_return true;
+  }
+  std::stop_token stop_token() const override { return conn_.stop.get_token(); }
+  void close_with(std::uint16_t code, std::string reason) override {
+    code_ = code;
+    reason_ = std::move(reason);
+  }
+
+  std::uint16_t code() const { return code_; }
+  const std::string& reason() const { return reason_; }
+  const char* failure() const { return failure_; }
+  std::uint64_t messages() const { return messages_; }
+
+ private:
+  Connection& conn_;
+  WsState& ws_;
+  Clock::duration timeout_;
+  std::uint16_t code_ = beast::websocket::close_code::normal;
+  std::string reason_;
+  const char* failure_ = nullptr;
+  std::uint64_t messages_ = 0;
+};
+
+struct WsOutcome {
+  const char* end = "closed";
+  std::uint64_t messages = 0;
+};
+
+asio::awaitable<WsOutcome> serve_websocket(StatePtr st, std::shared_ptr<Connection> conn,
+                                           bhttp::request<bhttp::string_body> req, Response res,
+                                           std::string request_id) {
+  const auto& cfg = st->config;
+  WsOutcome outcome;
+  auto ws = std::make_shared<WsState>(conn->socket);
+  beast::websocket::stream_base::timeout opts{};
+  opts.handshake_timeout = cfg.request_timeout;
+  opts.idle_timeout = cfg.websocket_idle_timeout;
+  opts.keep_alive_pings = true;
+  ws->ws.set_option(opts);
+  ws->ws.read_message_max(std::size_t{64} * 1024);
+  auto headers = res.headers;
+  ws->ws.set_option(beast::websocket::stream_base::decorator(
+      [headers](beast::websocket::response_type& out) {
+        for (const auto& [k, v] : headers.items()) {
+          out.set(k, v);
+        }
+      }));
+  boost::system::error_code ec;
+  co_await ws->ws.async_accept(req, asio::redirect_error(asio::use_awaitable, ec));
+  if (ec) {
+    outcome.end = "handshake_failed";
+    co_return outcome;
+  }
+  if (st->stopping) {
+    conn->stop.request_stop();
+  }
+  ws_read(conn, ws);
+  WsSocket socket(*conn, *ws, cfg.request_timeout);
+  std::exception_ptr failure;
+  try {
+    co_await res.websocket(socket);
+  } catch (...) {
+    failure = std::current_exception();
+  }
+  if (failure) {
+    log::error("http.websocket_failed", {{"request_id", request_id}, {"error", describe(failure)}});
+    socket.close_with(beast::websocket::close_code::internal_error, "server error");
+  }
+  outcome.messages = socket.messages();
+  if (failure) {
+    outcome.end = "handler_failed";
+  } else if (ws->gone) {
+    outcome.end = "client_gone";
+  } else if (socket.failure() != nullptr) {
+    outcome.end = socket.failure();
+  } else if (st->stopping) {
+    outcome.end = "shutdown";
+    socket.close_with(beast::websocket::close_code::going_away, "server shutting down");
+  }
+  if (!ws->gone && socket.failure() == nullptr && ws->ws.is_open()) {
+    // The close handshake: our frame, then the reader sees the client's answer and ends.
+    conn->deadline(std::chrono::seconds(5));
+    co_await ws->ws.async_close(
+        beast::websocket::close_reason(static_cast<beast::websocket::close_code>(socket.code()),
+                                       socket.reason()),
+        asio::redirect_error(asio::use_awaitable, ec));
+    asio::steady_timer wait(conn->socket.get_executor());
+    while (ws->reading && !conn->timed_out && !ec) {
+      wait.expires_after(std::chrono::milliseconds(5));
+      co_await wait.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+    }
+    conn->disarm();
+  }
+  boost::system::error_code ignored;
+  conn->socket.close(ignored);
+  // The reader's last handler runs once the socket is closed: wait for it (it holds `ws`, which
+  // refers to the socket).
+  asio::steady_timer wait(conn->socket.get_executor());
+  while (ws->reading) {
+    wait.expires_after(std::chrono::milliseconds(5));
+    co_await wait.async_wait(asio::redirect_error(asio::use_awaitable, ignored));
+  }
+  co_return outcome;
+}
+
 // Writes an error produced by the connection layer itself (timeout, oversize, unparsable),
 // then closes gracefully: shut down our side and drain what the client still sends for a moment,
 // so the client reads the answer instead of a reset.
@@ -444,7 +605,27 @@ asio::awaitable<void> run_session(StatePtr st, std::shared_ptr<Connection> conn)
 
     conn->disarm();  // handlers bound their own awaits
     Response res = co_await st->pipeline.handle(req);
+    if (res.websocket && !beast::websocket::is_upgrade(in)) {
+      res = error_response(core::ErrorCode::bad_request,
+                           "This endpoint is a WebSocket: connect with an upgrade request", nullptr,
+                           req.request_id);
+    }
     finish_headers(res, req.request_id);
+    if (res.websocket) {
+      const auto outcome =
+          co_await serve_websocket(st, conn, parser.release(), std::move(res), req.request_id);
+      log::info("http.request",
+                {{"request_id", req.request_id},
+                 {"method", req.method},
+                 {"path", req.path},
+                 {"status", 101},
+                 {"messages", outcome.messages},
+                 {"duration_ms",
+                  std::chrono::duration<double, std::milli>(Clock::now() - started).count()},
+                 {"remote_ip", peer},
+                 {"websocket", outcome.end}});
+      break;
+    }
 
     const bool keep_alive = in.keep_alive() && !st->stopping;
     const bool head = req.method == "HEAD";
