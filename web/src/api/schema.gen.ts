@@ -550,6 +550,31 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/ws": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The live updates WebSocket (signed in; Origin checked)
+         * @description Upgrade to a WebSocket. The server sends text messages, each an
+         *     api/events/envelope.schema.json envelope whose data follows api/events/<type>.schema.json;
+         *     the first is `session.hello`. What the client sends is ignored. The server pings a silent
+         *     client and closes it when it stops answering. Close codes: 1000 normal, 1001 server
+         *     shutting down, 1008 the session ended (signed out, revoked, blocked), 1013 the client read
+         *     too slowly (reconnect, then refetch). A reconnecting client refetches what it shows.
+         */
+        get: operations["openEvents"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/capacity": {
         parameters: {
             query?: never;
@@ -1860,6 +1885,25 @@ export interface operations {
                 content: {
                     "text/plain": string;
                 };
+            };
+            default: components["responses"]["Error"];
+        };
+    };
+    openEvents: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Switching protocols. */
+            101: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
             default: components["responses"]["Error"];
         };
