@@ -559,9 +559,9 @@ export interface paths {
         };
         /**
          * The live updates WebSocket (signed in; Origin checked)
-         * @description Upgrade to a WebSocket. The server sends text messages, each an
-         *     api/events/envelope.schema.json envelope whose data follows api/events/<type>.schema.json;
-         *     the first is `session.hello`. What the client sends is ignored. The server pings a silent
+         * @description Upgrade to a WebSocket. The server sends text messages, each an EventEnvelope whose
+         *     `data` follows the schema api/events/README.md names for its `type`; the first is
+         *     `session.hello`. What the client sends is ignored. The server pings a silent
          *     client and closes it when it stops answering. Close codes: 1000 normal, 1001 server
          *     shutting down, 1008 the session ended (signed out, revoked, blocked), 1013 the client read
          *     too slowly (reconnect, then refetch). A reconnecting client refetches what it shows.
@@ -613,6 +613,28 @@ export interface paths {
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
+        /** @description Every message on /api/ws. `data` follows the schema named for `type` in api/events/README.md. */
+        EventEnvelope: {
+            type: string;
+            /** Format: date-time */
+            ts: string;
+            data: Record<string, never>;
+        };
+        SessionHelloEvent: {
+            user_id: string;
+            admin: boolean;
+        };
+        PodDeletedEvent: {
+            id: string;
+        };
+        PodProgressEvent: {
+            id: string;
+            /** @description Kubernetes event type: Normal or Warning */
+            type: string;
+            reason: string;
+            text: string;
+            time: string;
+        };
         /** @enum {string} */
         PodStatus: "pending" | "creating" | "running" | "stopping" | "stopped" | "failed";
         /** @description Exactly one of template_id, template_slug or image. */

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { apiUrl } from './helpers/env';
-import { validateAgainst } from './helpers/schema';
+import { validateAgainst, type SchemaName } from './helpers/schema';
 import { APP_ORIGIN, Client } from './helpers/session';
 import { openWs, type TestSocket } from './helpers/ws';
 
@@ -18,6 +18,24 @@ async function signedIn(label: string, address = `ws-${label}-${uid()}@example.c
 
 async function userId(c: Client): Promise<string> {
   return validateAgainst('VerifyResponse', (await c.call('/api/auth/verify')).json).user.id;
+}
+
+// api/events/README.md: the schema of each event's data.
+const EVENT_SCHEMAS: Record<string, SchemaName> = {
+  'session.hello': 'SessionHelloEvent',
+  'pod.status': 'Pod',
+  'pod.deleted': 'PodDeletedEvent',
+  'pod.progress': 'PodProgressEvent',
+};
+
+/** Every message so far is an EventEnvelope whose data matches its type's schema. */
+function expectValidEvents(s: TestSocket): void {
+  for (const m of s.messages) {
+    validateAgainst('EventEnvelope', m);
+    const schema = EVENT_SCHEMAS[m.type];
+    expect(schema, `an event type missing from api/events/README.md: ${m.type}`).toBeDefined();
+    validateAgainst(schema!, m.data);
+  }
 }
 
 async function socketOf(c: Client): Promise<TestSocket> {
@@ -73,6 +91,8 @@ describe('GET /api/ws', () => {
     expect((await admin.call(`/api/pods/${podId}`, { method: 'DELETE' })).status).toBe(204);
     await a.until(() => a.ofType('pod.deleted').some((m) => m.data.id === podId), 15_000, 'pod.deleted');
     expect(b.messages.filter((m) => m.data.id === podId)).toEqual([]);
+    expectValidEvents(a);
+    expectValidEvents(b);
     a.close();
     b.close();
   });
