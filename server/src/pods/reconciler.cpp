@@ -19,6 +19,7 @@
 
 #include "core/errors.hpp"
 #include "core/logging.hpp"
+#include "core/sleep.hpp"
 
 namespace neuropod::pods {
 
@@ -31,25 +32,6 @@ using Item =
 using Channel = asio::experimental::concurrent_channel<void(boost::system::error_code, Item)>;
 constexpr std::size_t kQueueCapacity = 100'000;
 
-// Waits `d` unless `stop` is requested first (checked every 200 ms). false: stop requested.
-asio::awaitable<bool> sleep_for(std::chrono::milliseconds d, const std::stop_token& stop) {
-  asio::steady_timer timer(co_await asio::this_coro::executor);
-  const auto until = std::chrono::steady_clock::now() + d;
-  while (!stop.stop_requested()) {
-    const auto left = until - std::chrono::steady_clock::now();
-    if (left <= std::chrono::steady_clock::duration::zero()) {
-      co_return true;
-    }
-    timer.expires_after(
-        std::min<std::chrono::steady_clock::duration>(left, std::chrono::milliseconds(200)));
-    boost::system::error_code ec;
-    co_await timer.async_wait(asio::redirect_error(asio::use_awaitable, ec));
-    if (ec) {
-      co_return false;
-    }
-  }
-  co_return false;
-}
 
 // What a worker hands to PodService: the latest observation of a pod, one of its progress
 // events, or the sweep after a list (records the list did not show).
@@ -212,7 +194,7 @@ asio::awaitable<void> Reconciler::run(std::stop_token stop) {
       co_await lead_term(stop);
       log::info("pods.leader_lost", {{"identity", options_.identity}});
     }
-    if (!co_await sleep_for(renew_every, stop)) {
+    if (!co_await core::sleep_for(renew_every, stop)) {
       break;
     }
   }
@@ -251,7 +233,7 @@ asio::awaitable<void> Reconciler::lead_term(std::stop_token stop) {
         log::warn("pods.prepare_failed", {{"error", e.what()}});
       }
     }
-    if (!co_await sleep_for(renew_every, stop)) {
+    if (!co_await core::sleep_for(renew_every, stop)) {
       break;
     }
     bool still = true;

@@ -13,6 +13,7 @@
 #include <nlohmann/json.hpp>
 
 #include "core/logging.hpp"
+#include "core/sleep.hpp"
 
 namespace neuropod::realtime {
 
@@ -54,22 +55,6 @@ std::string envelope(std::string_view type, const json& data, core::TimePoint no
   return json{{"type", type}, {"ts", core::to_iso8601(now)}, {"data", data}}.dump();
 }
 
-// Waits `d` unless `stop` is requested first (checked every 200 ms). false: stop requested.
-asio::awaitable<bool> sleep_for(std::chrono::milliseconds d, const std::stop_token& stop) {
-  asio::steady_timer timer(co_await asio::this_coro::executor);
-  const auto until = std::chrono::steady_clock::now() + d;
-  while (!stop.stop_requested()) {
-    const auto left = until - std::chrono::steady_clock::now();
-    if (left <= std::chrono::steady_clock::duration::zero()) {
-      co_return true;
-    }
-    timer.expires_after(
-        std::min<std::chrono::steady_clock::duration>(left, std::chrono::milliseconds(200)));
-    boost::system::error_code ec;
-    co_await timer.async_wait(asio::redirect_error(asio::use_awaitable, ec));
-  }
-  co_return false;
-}
 
 }  // namespace
 
@@ -191,7 +176,7 @@ asio::awaitable<void> Hub::serve(http::WebSocket& ws, http::Principal who,
 
 asio::awaitable<void> Hub::run(std::stop_token stop) {
   auto impl = impl_;
-  while (co_await sleep_for(impl->options.recheck_every, stop)) {
+  while (co_await core::sleep_for(impl->options.recheck_every, stop)) {
     if (!impl->check) {
       continue;
     }
