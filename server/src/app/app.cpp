@@ -19,8 +19,6 @@
 #include "auth/google.hpp"
 #include "auth/session_store.hpp"
 #include "billing/ledger.hpp"
-#include "realtime/hub.hpp"
-#include "realtime/ws_routes.hpp"
 #include "catalog/catalog.hpp"
 #include "catalog/catalog_routes.hpp"
 #include "contract/contract.hpp"
@@ -31,6 +29,8 @@
 #include "k8s/kube_runtime.hpp"
 #include "pods/pod_routes.hpp"
 #include "pods/reconciler.hpp"
+#include "realtime/hub.hpp"
+#include "realtime/ws_routes.hpp"
 #include "system/status_routes.hpp"
 #include "users/user_store.hpp"
 

@@ -72,7 +72,8 @@ class AuthService {
   // Told at once when sessions end on this instance: one (`session_id`), or every session of
   // `user_id` (session_id empty): sign-out, revocation, block. Must not block (the app closes
   // the WebSockets of those sessions with it).
-  using SessionEndHook = std::function<void(const std::string& session_id, const std::string& user_id)>;
+  using SessionEndHook =
+      std::function<void(const std::string& session_id, const std::string& user_id)>;
   void set_session_end_hook(SessionEndHook hook) { session_end_hook_ = std::move(hook); }
 
   // Forgets cached sessions of a user on this instance (after a change elsewhere).

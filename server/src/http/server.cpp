@@ -376,7 +376,7 @@ struct WsState {
 void ws_read(std::shared_ptr<Connection> conn, std::shared_ptr<WsState> ws) {
   ws->reading = true;
   ws->ws.async_read(ws->inbox, [conn = std::move(conn), ws](boost::system::error_code ec,
-                                                             std::size_t /*n*/) mutable {
+                                                            std::size_t /*n*/) mutable {
     ws->reading = false;
     ws->inbox.clear();  // client messages are not used
     if (ec) {
@@ -450,8 +450,8 @@ asio::awaitable<WsOutcome> serve_websocket(StatePtr st, std::shared_ptr<Connecti
   ws->ws.set_option(opts);
   ws->ws.read_message_max(std::size_t{64} * 1024);
   auto headers = res.headers;
-  ws->ws.set_option(beast::websocket::stream_base::decorator(
-      [headers](beast::websocket::response_type& out) {
+  ws->ws.set_option(
+      beast::websocket::stream_base::decorator([headers](beast::websocket::response_type& out) {
         for (const auto& [k, v] : headers.items()) {
           out.set(k, v);
         }

@@ -9,8 +9,8 @@
 #include <optional>
 #include <stop_token>
 #include <string>
-#include <utility>
 #include <string_view>
+#include <utility>
 
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/awaitable.hpp>

@@ -229,7 +229,8 @@ asio::awaitable<runtime::StartResult> KubeRuntime::start(runtime::PodSpec spec) 
   }
   if (failure->code() == core::ErrorCode::kubernetes_unavailable &&
       (reached || failure->maybe_applied())) {
-    log::warn("k8s.start_unconfirmed", {{"error", failure->what()}, {"details", failure->details()}});
+    log::warn("k8s.start_unconfirmed",
+              {{"error", failure->what()}, {"details", failure->details()}});
     co_return runtime::StartResult::unconfirmed;
   }
   throw *failure;

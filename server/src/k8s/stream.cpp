@@ -653,8 +653,8 @@ asio::awaitable<HttpResult> Transport::request(std::string method, std::string t
                                                std::string content_type, std::string body,
                                                std::chrono::milliseconds timeout) {
   auto impl = impl_;
-  auto req = make_request(*impl, method, target, content_type, "application/json", std::move(body),
-                          true);
+  auto req =
+      make_request(*impl, method, target, content_type, "application/json", std::move(body), true);
   // On the strand of the connection it uses (a kept-alive one, else a new strand): the deadline's
   // handler and the exchange never race, whatever executor the caller runs on. A named coroutine
   // with by-value parameters (no lambda: GCC PR100611).

@@ -3,8 +3,8 @@
 // client certificate, the bearer token on every request. One-shot requests reuse kept-alive
 // connections (at most 64 idle, 30 s each; a stale one is replaced transparently); each stream has
 // a connection of its own (the connection code lives once, in stream.cpp: connect + TLS, then
-// either a whole response or a body read chunk by chunk). Beast stays inside stream.cpp: this header only needs Asio's
-// awaitable.
+// either a whole response or a body read chunk by chunk). Beast stays inside stream.cpp: this
+// header only needs Asio's awaitable.
 #include <chrono>
 #include <cstddef>
 #include <functional>

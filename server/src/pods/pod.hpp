@@ -77,7 +77,7 @@ struct Pod {
   // The cluster did not confirm every step of the last start (slow or went away midway): the
   // reconciler starts it again until it does.
   bool launch_pending = false;
-  core::Micros cost;            // charged so far (read from billing's `billed_micros`; admins: at price)
+  core::Micros cost;  // charged so far (read from billing's `billed_micros`; admins: at price)
   bool deleted = false;
 
   core::TimePoint created_at;

@@ -637,8 +637,7 @@ asio::awaitable<void> PodService::observe_locked(Pod& pod, const runtime::Observ
   const bool changed = pod.status != before.status || pod.ready != before.ready ||
                        pod.reason != before.reason || pod.message != before.message ||
                        pod.node != before.node || pod.restarts != before.restarts ||
-                       pod.desired != before.desired ||
-                       pod.launch_pending != before.launch_pending;
+                       pod.desired != before.desired || pod.launch_pending != before.launch_pending;
   if (changed) {
     co_await store_.save(pod);
     publish(pod);

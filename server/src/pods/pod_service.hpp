@@ -8,8 +8,8 @@
 // process (core::KeyedLock), and each record is written whole under its pod's lock.
 #include <functional>
 #include <mutex>
-#include <set>
 #include <optional>
+#include <set>
 #include <stop_token>
 #include <string>
 #include <vector>

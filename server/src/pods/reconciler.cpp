@@ -32,7 +32,6 @@ using Item =
 using Channel = asio::experimental::concurrent_channel<void(boost::system::error_code, Item)>;
 constexpr std::size_t kQueueCapacity = 100'000;
 
-
 // What a worker hands to PodService: the latest observation of a pod, one of its progress
 // events, or the sweep after a list (records the list did not show).
 struct Sweep {
@@ -208,8 +207,7 @@ asio::awaitable<void> Reconciler::lead_term(std::stop_token stop) {
   Channel* ch = channel.get();
 
   auto drained = std::make_shared<std::atomic<bool>>(false);
-  asio::co_spawn(asio::make_strand(ex), drain(channel, &pods_, &handled_, drained),
-                 asio::detached);
+  asio::co_spawn(asio::make_strand(ex), drain(channel, &pods_, &handled_, drained), asio::detached);
   runtime::WatchHandlers handlers;
   handlers.on_change = [ch](const runtime::Observation& o) { enqueue(*ch, o); };
   handlers.on_resync = [ch](const std::vector<runtime::Observation>& all) { enqueue(*ch, all); };

@@ -25,7 +25,8 @@ namespace {
 constexpr std::uint16_t kPolicyViolation = 1008;
 constexpr std::uint16_t kTryAgainLater = 1013;
 
-using Channel = asio::experimental::concurrent_channel<void(boost::system::error_code, std::string)>;
+using Channel =
+    asio::experimental::concurrent_channel<void(boost::system::error_code, std::string)>;
 
 struct Client {
   Client(const asio::any_io_executor& ex, std::size_t capacity, http::Principal p, std::string c)
@@ -54,7 +55,6 @@ struct Client {
 std::string envelope(std::string_view type, const json& data, core::TimePoint now) {
   return json{{"type", type}, {"ts", core::to_iso8601(now)}, {"data", data}}.dump();
 }
-
 
 }  // namespace
 
@@ -127,8 +127,7 @@ void Hub::set_session_check(SessionCheck check) {
   impl_->check = std::move(check);
 }
 
-asio::awaitable<void> Hub::serve(http::WebSocket& ws, http::Principal who,
-                                 std::string credential) {
+asio::awaitable<void> Hub::serve(http::WebSocket& ws, http::Principal who, std::string credential) {
   const auto ex = co_await asio::this_coro::executor;
   auto impl = impl_;
   auto client = std::make_shared<Client>(ex, impl->options.queue_limit, std::move(who),

@@ -7,10 +7,10 @@ namespace {
 boost::asio::awaitable<http::Response> upgrade(Hub& hub, http::Principal who,
                                                std::string credential) {
   Hub* h = &hub;
-  co_return http::Response::upgrade([h, who = std::move(who),
-                                     credential = std::move(credential)](http::WebSocket& ws) {
-    return h->serve(ws, who, credential);
-  });
+  co_return http::Response::upgrade(
+      [h, who = std::move(who), credential = std::move(credential)](http::WebSocket& ws) {
+        return h->serve(ws, who, credential);
+      });
 }
 
 }  // namespace

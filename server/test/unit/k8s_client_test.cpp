@@ -492,8 +492,8 @@ TEST(KeepAlive, NoAnswerToASentChangeMayHaveBeenApplied) {
     }
     return std::pair{ErrorCode::internal, false};
   };
-  const auto created = outcome(client.create(k8s::core_path("neuropod", "configmaps"),
-                                             {{"metadata", {{"name", "a"}}}}));
+  const auto created = outcome(
+      client.create(k8s::core_path("neuropod", "configmaps"), {{"metadata", {{"name", "a"}}}}));
   EXPECT_EQ(created.first, ErrorCode::kubernetes_unavailable);
   EXPECT_TRUE(created.second);
   const auto read = outcome(client.get(k8s::core_path("neuropod", "configmaps", "a")));
@@ -503,8 +503,8 @@ TEST(KeepAlive, NoAnswerToASentChangeMayHaveBeenApplied) {
   KubeConfig nowhere;
   nowhere.server = "http://127.0.0.1:1";  // refused
   KubeClient refused(ioc.get_executor(), nowhere, opts);
-  const auto never_sent = outcome(refused.create(k8s::core_path("neuropod", "configmaps"),
-                                                 {{"metadata", {{"name", "a"}}}}));
+  const auto never_sent = outcome(
+      refused.create(k8s::core_path("neuropod", "configmaps"), {{"metadata", {{"name", "a"}}}}));
   EXPECT_EQ(never_sent.first, ErrorCode::kubernetes_unavailable);
   EXPECT_FALSE(never_sent.second);
 }
@@ -513,9 +513,10 @@ TEST(KeepAlive, NoAnswerToASentChangeMayHaveBeenApplied) {
 // request is sent again on a new connection (nothing of an answer had arrived on the old one).
 TEST(KeepAlive, AStaleConnectionIsReplaced) {
   const std::string body = R"j({"kind":"ConfigMap","metadata":{"name":"a"}})j";
-  const std::string kept_alive = "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
-                                 "Content-Length: " +
-                                 std::to_string(body.size()) + "\r\n\r\n" + body;
+  const std::string kept_alive =
+      "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
+      "Content-Length: " +
+      std::to_string(body.size()) + "\r\n\r\n" + body;
   // The server answers each connection once, without "Connection: close", then closes it.
   ScriptedServer server({{{kept_alive}}, {{kept_alive}}, {{json_reply(body)}}});
   asio::io_context ioc;

@@ -10,9 +10,9 @@
 #include <chrono>
 #include <future>
 #include <map>
-#include <set>
 #include <memory>
 #include <mutex>
+#include <set>
 #include <string>
 #include <thread>
 #include <vector>
@@ -185,8 +185,7 @@ class RealtimeWs : public ::testing::Test {
   }
 
   // Waits until `pred` holds (true) or kWait passes (false).
-  static bool eventually(const std::function<bool()>& pred,
-                         SteadyClock::duration within = kWait) {
+  static bool eventually(const std::function<bool()>& pred, SteadyClock::duration within = kWait) {
     const auto until = SteadyClock::now() + within;
     while (!pred()) {
       if (SteadyClock::now() >= until) {
@@ -228,7 +227,8 @@ TEST_F(RealtimeWs, EachSocketGetsItsOwnUsersEventsAndAdminsGetAll) {
   auto bob = open("bob");
   auto admin = open("root", true);
   ASSERT_TRUE(eventually([&] { return hub_->clients() == 3; }));
-  ASSERT_TRUE(eventually([&] { return alice->count() == 1 && bob->count() == 1 && admin->count() == 1; }));
+  ASSERT_TRUE(
+      eventually([&] { return alice->count() == 1 && bob->count() == 1 && admin->count() == 1; }));
   EXPECT_EQ(alice->types()[0], "session.hello");
 
   publish("pod.status", "alice", {{"id", "p1"}, {"status", "running"}});
@@ -340,8 +340,9 @@ TEST_F(RealtimeWs, ASlowReaderDoesNotDelayTheOthers) {
   const auto took = SteadyClock::now() - sent;
   EXPECT_TRUE(all) << "not every fast client got its event within " << kRequestTimeout.count()
                    << " s";
-  RecordProperty("fanout_ms",
-                 static_cast<int>(std::chrono::duration_cast<std::chrono::milliseconds>(took).count()));
+  RecordProperty(
+      "fanout_ms",
+      static_cast<int>(std::chrono::duration_cast<std::chrono::milliseconds>(took).count()));
   // The slow one overflowed its queue and is gone; the others are still connected.
   EXPECT_TRUE(eventually([&] { return hub_->overflows() >= 1; }));
   EXPECT_TRUE(eventually([&] { return hub_->clients() == kIdle + 1; }));
