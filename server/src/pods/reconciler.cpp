@@ -40,7 +40,7 @@ struct Sweep {
 using Work = std::variant<runtime::Observation, runtime::ProgressEvent, Sweep>;
 
 constexpr std::size_t kMaxWorkers = 32;
-const std::string kSweepKey = "#sweep";
+constexpr std::string_view kSweepKey = "#sweep";
 
 // Per-pod queues worked on by at most kMaxWorkers coroutines: items of one pod in arrival order,
 // one at a time; different pods concurrently (their database round trips overlap). A queued
@@ -143,7 +143,7 @@ asio::awaitable<void> drain(std::shared_ptr<Channel> channel, PodService* pods,
         const std::string key = obs.pod_id;
         add(d, key, std::move(obs));
       }
-      add(d, kSweepKey, std::move(sweep));
+      add(d, std::string(kSweepKey), std::move(sweep));
       handled->fetch_add(1);
     } else {
       auto& e = std::get<runtime::ProgressEvent>(item);
