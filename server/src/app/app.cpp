@@ -27,6 +27,12 @@
 #include "http/client.hpp"
 #include "http/security.hpp"
 #include "k8s/kube_runtime.hpp"
+#include "metering/billing_loop.hpp"
+#include "metering/billing_routes.hpp"
+#include "metering/meter.hpp"
+#include "metering/reports.hpp"
+#include "notify/notification_routes.hpp"
+#include "notify/notifications.hpp"
 #include "pods/pod_routes.hpp"
 #include "pods/reconciler.hpp"
 #include "realtime/hub.hpp"
@@ -104,6 +110,18 @@ std::unique_ptr<pods::Reconciler> reconciler(const core::Config& cfg, pods::PodS
                               .resync_every = cfg.k8s.resync});
 }
 
+// The billing pass on the instance leading the reconciler (every instance when there is none:
+// without a cluster nothing runs, so there is nothing to charge twice).
+metering::BillingLoopOptions billing_loop_options(const core::Config& cfg,
+                                                  const pods::Reconciler* reconciler) {
+  metering::BillingLoopOptions o;
+  o.interval = cfg.billing_interval;
+  if (reconciler != nullptr) {
+    o.leading = [reconciler] { return reconciler->leading(); };
+  }
+  return o;
+}
+
 }  // namespace
 
 struct App::Parts {
@@ -118,9 +136,17 @@ struct App::Parts {
         catalog(db, clock, cfg.initial_balance),
         kube(kube_client(cfg, executor)),
         pod_runtime(kube_runtime(cfg, kube.get(), clock)),
+        notifications(db, bus, clock),
         pod_store(db, clock),
         pods(pod_store, users, catalog, pod_runtime.get(), bus, clock),
         reconciler(app::reconciler(cfg, pods, pod_runtime.get())),
+        enforcer([this](db::Oid user, std::string reason, std::string message) {
+          return pods.stop_all_of(user, std::move(reason), std::move(message));
+        }),
+        meter(db, ledger, bus, clock, &catalog, &enforcer),
+        meter_hooks(meter),
+        billing_loop(meter, billing_loop_options(cfg, reconciler.get())),
+        reports(db, clock),
         auth(cfg, clock, users, sessions, audit, ledger, catalog),
         google(cfg.auth.google, outbound, clock, cfg.outbound.timeout),
         general_limit(clock, cfg.auth.rate.general_per_minute),
@@ -136,6 +162,8 @@ struct App::Parts {
         catalog_routes(catalog, audit),
         user_admin_routes(users, sessions, ledger, auth, audit),
         pod_routes(pods, audit),
+        billing_routes(reports, ledger),
+        notification_routes(notifications),
         hub(bus, clock),
         ws_routes(hub, cfg.auth.cookie_name),
         contract(register_all(), cfg.env == core::Environment::test
@@ -143,6 +171,9 @@ struct App::Parts {
                                      : std::set<std::string>{}),
         // After the guard: 401/403 before 400.
         pipeline(router, {&security, &auth_guard, &contract}) {
+    pods.set_run_hooks(&meter_hooks);
+    meter.set_notifications(&notifications);
+    pods.set_notifications(&notifications);
     auth.set_session_end_hook([this](const std::string& session_id, const std::string& user_id) {
       if (session_id.empty()) {
         hub.disconnect_user(user_id, "signed out");
@@ -167,6 +198,8 @@ struct App::Parts {
     catalog_routes.register_routes(router);
     user_admin_routes.register_routes(router);
     pod_routes.register_routes(router);
+    billing_routes.register_routes(router);
+    notification_routes.register_routes(router);
     ws_routes.register_routes(router);
     return router.routes();
   }
@@ -196,9 +229,15 @@ struct App::Parts {
   core::EventBus bus;
   std::unique_ptr<k8s::KubeClient> kube;
   std::unique_ptr<k8s::KubeRuntime> pod_runtime;
+  notify::Notifications notifications;
   pods::PodStore pod_store;
   pods::PodService pods;
   std::unique_ptr<pods::Reconciler> reconciler;
+  metering::CallbackEnforcer enforcer;
+  metering::Meter meter;
+  metering::MeterHooks meter_hooks;
+  metering::BillingLoop billing_loop;
+  metering::Reports reports;
   std::stop_source stop_background;
   auth::AuthService auth;
   auth::GoogleAuth google;
@@ -212,6 +251,8 @@ struct App::Parts {
   catalog::CatalogRoutes catalog_routes;
   admin::UserAdminRoutes user_admin_routes;
   pods::PodRoutes pod_routes;
+  metering::BillingRoutes billing_routes;
+  notify::NotificationRoutes notification_routes;
   realtime::Hub hub;
   realtime::WsRoutes ws_routes;
   contract::ContractRoutes contract_routes;
@@ -262,6 +303,12 @@ boost::asio::awaitable<void> App::run_background() {
                             }
                           });
   }
+  boost::asio::co_spawn(ex, parts_->billing_loop.run(parts_->stop_background.get_token()),
+                        [](const std::exception_ptr& e) {
+                          if (e) {
+                            log::error("billing.loop_crashed", {});
+                          }
+                        });
   boost::asio::co_spawn(ex, parts_->hub.run(parts_->stop_background.get_token()),
                         [](const std::exception_ptr& e) {
                           if (e) {

@@ -1,8 +1,10 @@
 #include "billing/ledger.hpp"
 
+#include <algorithm>
 #include <mutex>
 #include <thread>
 #include <unordered_map>
+#include <unordered_set>
 
 #include "core/errors.hpp"
 #include "core/ids.hpp"
@@ -37,7 +39,7 @@ db::Doc user_filter(const db::Oid& id) {
 
 EntryKind kind_from(std::string_view s) {
   for (auto k : {EntryKind::initial, EntryKind::credit, EntryKind::debit, EntryKind::set,
-                 EntryKind::charge}) {
+                 EntryKind::charge, EntryKind::usage, EntryKind::refund}) {
     if (to_string(k) == s) {
       return k;
     }
@@ -59,6 +61,8 @@ Entry from_doc(const db::Doc& d) {
   e.pod_id = d.get_string("pod_id").value_or("");
   e.ts = d.get_time("ts").value_or(core::TimePoint{});
   e.applied = d.get_bool("applied").value_or(false);
+  e.usage = core::Micros(d.get_int64("usage_micros").value_or(0));
+  e.day = d.get_string("day").value_or("");
   return e;
 }
 
@@ -75,7 +79,9 @@ db::Doc to_doc(const Entry& e) {
       .append("actor_email", e.actor_email)
       .append("pod_id", e.pod_id)
       .append("ts", e.ts)
-      .append("applied", e.applied);
+      .append("applied", e.applied)
+      .append("usage_micros", e.usage.value())
+      .append("day", e.day);
   return d;
 }
 
@@ -91,6 +97,26 @@ std::optional<UserLedgerState> read_user(db::Conn& c, const db::Oid& user) {
   }
   return UserLedgerState{core::Micros(doc->get_int64("balance_micros").value_or(0)),
                          doc->get_int64("ledger_seq").value_or(0)};
+}
+
+// The entry for `change` as the user's next one, from the user's state before it.
+Entry entry_of(const db::Oid& user, const Change& change, const UserLedgerState& before,
+               core::TimePoint now) {
+  Entry e;
+  e.id = change.id;
+  e.user_id = user;
+  e.seq = before.seq + 1;
+  e.kind = change.kind;
+  e.amount = change.amount;
+  e.balance_after = before.balance + change.amount;
+  e.reason = change.reason;
+  e.actor_id = change.actor_id;
+  e.actor_email = change.actor_email;
+  e.pod_id = change.pod_id;
+  e.ts = now;
+  e.usage = change.usage;
+  e.day = change.day;
+  return e;
 }
 
 void mark_applied(db::Conn& c, const std::string& id) {
@@ -176,6 +202,8 @@ std::string_view to_string(EntryKind kind) {
     case EntryKind::debit: return "debit";
     case EntryKind::set: return "set";
     case EntryKind::charge: return "charge";
+    case EntryKind::usage: return "usage";
+    case EntryKind::refund: return "refund";
   }
   return "credit";
 }
@@ -189,6 +217,7 @@ nlohmann::json to_json(const Entry& e) {
                       {"balance_after_micros", e.balance_after.value()},
                       {"reason", e.reason},
                       {"actor_email", e.actor_email},
+                      {"usage_micros", e.usage.value()},
                       {"ts", core::to_iso8601(e.ts)}};
   j["pod_id"] = e.pod_id.empty() ? nlohmann::json(nullptr) : nlohmann::json(e.pod_id);
   return j;
@@ -210,24 +239,36 @@ struct Ledger::Impl {
     return m;
   }
 
-  // Runs on a database worker thread, holding the user's lock.
+  // Runs on a database worker thread, holding the user's lock. `created` (optional) tells whether
+  // the entry is new (false: the id existed already).
   Entry apply_locked(db::Conn& c, const db::Oid& user, Change change,
-                     std::optional<core::Micros> target) {
-    return patiently([&] { return apply_once(c, user, change, target); });
+                     std::optional<core::Micros> target, bool* created = nullptr) {
+    return patiently([&] { return apply_once(c, user, change, target, created); });
   }
 
   Entry apply_once(db::Conn& c, const db::Oid& user, Change& change,
-                   std::optional<core::Micros> target) {
+                   std::optional<core::Micros> target, bool* created) {
     const auto now = clock.now();
     auto txs = c.collection(db::collections::kTransaccion);
+    if (created != nullptr) {
+      *created = false;
+    }
     if (!change.id.empty()) {
       if (auto existing = txs.find_one(id_filter(change.id))) {
         auto e = from_doc(*existing);
-        if (!e.applied) {
-          finish_pending(c, user, now);  // WriterBusy while its writer still works
-          e.applied = true;
+        if (e.applied) {
+          return e;
         }
-        return e;
+        finish_pending(c, user, now);  // WriterBusy while its writer still works
+        // Finished now, unless its batch writer took it back meanwhile (apply_many): then it
+        // was never applied and this change goes in as a new entry below.
+        if (auto again = txs.find_one(id_filter(change.id))) {
+          e = from_doc(*again);
+          if (!e.applied) {
+            throw WriterBusy{};
+          }
+          return e;
+        }
       }
     } else {
       change.id = "tx_" + core::random_hex(12);
@@ -238,18 +279,11 @@ struct Ledger::Impl {
       if (!state) {
         throw core::NotFound("User");
       }
-      Entry e;
-      e.id = change.id;
-      e.user_id = user;
-      e.seq = state->seq + 1;
-      e.kind = change.kind;
-      e.amount = target ? *target - state->balance : change.amount;
-      e.balance_after = state->balance + e.amount;
-      e.reason = change.reason;
-      e.actor_id = change.actor_id;
-      e.actor_email = change.actor_email;
-      e.pod_id = change.pod_id;
-      e.ts = now;
+      Entry e = entry_of(user, change, *state, now);
+      if (target) {
+        e.amount = *target - state->balance;
+        e.balance_after = *target;
+      }
       try {
         txs.insert_one(to_doc(e));
       } catch (const db::DuplicateKey&) {
@@ -263,9 +297,306 @@ struct Ledger::Impl {
         continue;  // another writer took this sequence number: read again
       }
       finish(c, e, now);
+      if (created != nullptr) {
+        *created = true;
+      }
       return e;
     }
     throw core::Conflict("The balance is changing too often, try again");
+  }
+
+  // One user's part of a batch.
+  struct Batch {
+    db::Oid user;
+    std::vector<std::size_t> items;  // indexes into the changes, in order
+    std::shared_ptr<std::mutex> mu;
+    std::unique_lock<std::mutex> lock;
+    bool one_by_one = false;  // takes apply()'s path
+    UserLedgerState state;
+    std::vector<Entry> entries;  // inserted by the batch, in sequence order
+    std::vector<std::size_t> entry_items;
+    std::vector<bool> refused;  // per entry: the insert was refused
+    bool any_refused = false;
+  };
+
+  // See the header comment: apply_many's steps 0-3, then apply()'s path for whatever is left.
+  std::vector<Ledger::Applied> apply_many_sync(db::Conn& c,
+                                               std::vector<std::pair<db::Oid, Change>>& changes) {
+    const auto now = clock.now();
+    const std::size_t n = changes.size();
+    std::vector<Ledger::Applied> out(n);
+    std::vector<bool> done(n, false);
+    for (auto& item : changes) {
+      if (item.second.id.empty()) {
+        item.second.id = "tx_" + core::random_hex(12);
+      }
+    }
+    std::vector<Batch> batches;
+    {
+      std::unordered_map<std::string, std::size_t> index;
+      for (std::size_t i = 0; i < n; ++i) {
+        auto [it, inserted] = index.try_emplace(changes[i].first.to_string(), batches.size());
+        if (inserted) {
+          batches.emplace_back();
+          batches.back().user = changes[i].first;
+        }
+        batches[it->second].items.push_back(i);
+      }
+    }
+    for (auto& b : batches) {
+      b.mu = lock_for(b.user);
+      b.lock = std::unique_lock(*b.mu, std::try_to_lock);
+      b.one_by_one = !b.lock.owns_lock();  // another writer of this process: wait for it later
+    }
+    auto txs = c.collection(db::collections::kTransaccion);
+
+    // 0. Ids recorded already: charged before (or being charged: that writer finishes it).
+    {
+      db::Array ids;
+      for (const auto& item : changes) {
+        ids.push(item.second.id);
+      }
+      db::Doc in;
+      in.append("$in", ids);
+      db::Doc filter;
+      filter.append("_id", in);
+      std::unordered_map<std::string, Entry> existing;
+      for (const auto& d : txs.find(filter)) {
+        auto e = from_doc(d);
+        existing.emplace(e.id, std::move(e));
+      }
+      std::unordered_set<std::string> seen;
+      for (auto& b : batches) {
+        for (auto i : b.items) {
+          const auto& id = changes[i].second.id;
+          auto it = existing.find(id);
+          if (it != existing.end()) {
+            if (it->second.applied) {
+              out[i].entry = it->second;
+              done[i] = true;
+            } else {
+              b.one_by_one = true;
+            }
+          } else if (!seen.insert(id).second) {
+            b.one_by_one = true;  // the same id twice in one batch
+          }
+        }
+      }
+    }
+
+    // 1. The users that go in the batch: their balance and sequence number, and none of them
+    // with unapplied entries (those wait for or finish them one by one).
+    std::vector<Batch*> batched;
+    for (auto& b : batches) {
+      const bool pending =
+          std::any_of(b.items.begin(), b.items.end(), [&done](std::size_t i) { return !done[i]; });
+      if (!b.one_by_one && pending) {
+        batched.push_back(&b);
+      }
+    }
+    if (!batched.empty()) {
+      db::Array users;
+      for (const auto* b : batched) {
+        users.push(b->user);
+      }
+      db::Doc in;
+      in.append("$in", users);
+      db::Doc filter;
+      filter.append("_id", in);
+      db::FindOptions options;
+      db::Doc projection;
+      projection.append("balance_micros", std::int32_t{1}).append("ledger_seq", std::int32_t{1});
+      options.projection = projection;
+      std::unordered_map<std::string, UserLedgerState> states;
+      for (const auto& d : c.collection(db::collections::kUser).find(filter, options)) {
+        states.emplace(d.get_oid("_id").value_or(db::Oid{}).to_string(),
+                       UserLedgerState{core::Micros(d.get_int64("balance_micros").value_or(0)),
+                                       d.get_int64("ledger_seq").value_or(0)});
+      }
+      db::Doc unapplied_filter;
+      unapplied_filter.append("user_id", in).append("applied", false);
+      db::FindOptions unapplied_options;
+      db::Doc user_only;
+      user_only.append("user_id", std::int32_t{1});
+      unapplied_options.projection = user_only;
+      std::unordered_set<std::string> busy;
+      for (const auto& d : txs.find(unapplied_filter, unapplied_options)) {
+        busy.insert(d.get_oid("user_id").value_or(db::Oid{}).to_string());
+      }
+      std::erase_if(batched, [&](Batch* b) {
+        const auto key = b->user.to_string();
+        auto it = states.find(key);
+        if (it == states.end()) {
+          for (auto i : b->items) {
+            if (!done[i]) {
+              out[i].error = core::NotFound("User").what();
+              done[i] = true;
+            }
+          }
+          return true;
+        }
+        if (busy.contains(key)) {
+          b->one_by_one = true;
+          return true;
+        }
+        b->state = it->second;
+        return false;
+      });
+    }
+
+    // 2. The entries, numbered from each user's ledger_seq, in one unordered insert.
+    if (!batched.empty()) {
+      auto bulk = txs.bulk();
+      std::vector<std::pair<Batch*, std::size_t>> owner;  // per inserted document
+      for (auto* b : batched) {
+        UserLedgerState state = b->state;
+        for (auto i : b->items) {
+          if (done[i]) {
+            continue;
+          }
+          Entry e = entry_of(b->user, changes[i].second, state, now);
+          state.seq = e.seq;
+          state.balance = e.balance_after;
+          bulk.insert(to_doc(e));
+          owner.emplace_back(b, b->entries.size());
+          b->entries.push_back(std::move(e));
+          b->entry_items.push_back(i);
+          b->refused.push_back(false);
+        }
+      }
+      const auto inserted = bulk.execute();
+      for (const auto& err : inserted.errors) {
+        if (err.index >= owner.size()) {
+          continue;
+        }
+        auto [b, pos] = owner[err.index];
+        if (!err.duplicate_key()) {
+          log::warn("billing.batch_insert_refused",
+                    {{"user_id", b->user.to_string()}, {"code", err.code}, {"error", err.message}});
+        }
+        b->refused[pos] = true;
+        b->any_refused = true;
+      }
+      // Refused in part (another writer took a number, or the same id went in meanwhile): take
+      // back what went in, never applied and fresh (nobody else applies it), then one by one.
+      db::Array take_back;
+      std::size_t taken = 0;
+      for (auto* b : batched) {
+        if (!b->any_refused) {
+          continue;
+        }
+        for (std::size_t k = 0; k < b->entries.size(); ++k) {
+          if (!b->refused[k]) {
+            take_back.push(b->entries[k].id);
+            ++taken;
+          }
+        }
+        b->entries.clear();
+        b->entry_items.clear();
+        b->one_by_one = true;
+      }
+      if (taken > 0) {
+        db::Doc in;
+        in.append("$in", take_back);
+        db::Doc filter;
+        filter.append("_id", in).append("applied", false);
+        txs.delete_many(filter);
+      }
+      std::erase_if(batched, [](Batch* b) { return b->one_by_one; });
+    }
+
+    // 3. Each user's balance and ledger_seq in one bulk write, conditional on the ledger_seq read.
+    if (!batched.empty()) {
+      auto users = c.collection(db::collections::kUser);
+      auto bulk = users.bulk();
+      for (auto* b : batched) {
+        std::int64_t sum = 0;
+        for (const auto& e : b->entries) {
+          sum += e.amount.value();
+        }
+        db::Doc filter = user_filter(b->user);
+        filter.append("ledger_seq", b->state.seq);
+        db::Doc inc;
+        inc.append("balance_micros", sum);
+        db::Doc set;
+        set.append("ledger_seq", b->entries.back().seq).append("updated_at", now);
+        db::Doc change;
+        change.append("$inc", inc).append("$set", set);
+        bulk.update_one(filter, change);
+      }
+      const auto moved = bulk.execute();
+      if (moved.matched != static_cast<std::int64_t>(batched.size()) || !moved.errors.empty()) {
+        // Not expected (nobody else can apply past our numbers): each entry then takes finish(),
+        // which applies what is not applied yet and reports a real problem.
+        log::warn("billing.batch_balance_mismatch",
+                  {{"users", batched.size()}, {"matched", moved.matched}});
+        for (auto* b : batched) {
+          try {
+            for (auto& e : b->entries) {
+              finish(c, e, now);
+            }
+          } catch (const std::exception& ex) {
+            for (auto i : b->entry_items) {
+              out[i].error = ex.what();
+              done[i] = true;
+            }
+            b->entries.clear();  // left unapplied: recover() finishes them
+          }
+        }
+      }
+      db::Array ids;
+      std::size_t count = 0;
+      for (auto* b : batched) {
+        for (std::size_t k = 0; k < b->entries.size(); ++k) {
+          ids.push(b->entries[k].id);
+          ++count;
+        }
+      }
+      if (count > 0) {
+        db::Doc in;
+        in.append("$in", ids);
+        db::Doc filter;
+        filter.append("_id", in);
+        db::Doc set;
+        set.append("applied", true);
+        db::Doc change;
+        change.append("$set", set);
+        txs.update_many(filter, change);
+      }
+      for (auto* b : batched) {
+        for (std::size_t k = 0; k < b->entries.size(); ++k) {
+          const auto i = b->entry_items[k];
+          b->entries[k].applied = true;
+          out[i].entry = std::move(b->entries[k]);
+          out[i].created = true;
+          done[i] = true;
+        }
+      }
+    }
+    for (auto& b : batches) {
+      if (b.lock.owns_lock()) {
+        b.lock.unlock();
+      }
+    }
+
+    // 4. The rest, one by one (waiting for this process's other writers of the user).
+    for (auto& b : batches) {
+      for (auto i : b.items) {
+        if (done[i]) {
+          continue;
+        }
+        try {
+          std::lock_guard g(*b.mu);
+          bool created = false;
+          out[i].entry = apply_locked(c, b.user, changes[i].second, std::nullopt, &created);
+          out[i].created = created;
+        } catch (const std::exception& ex) {
+          out[i].error = ex.what();
+        }
+        done[i] = true;
+      }
+    }
+    return out;
   }
 };
 
@@ -297,6 +628,16 @@ boost::asio::awaitable<Entry> Ledger::set_balance(db::Oid user_id, core::Micros 
     std::lock_guard g(*mu);
     return impl->apply_locked(c, user_id, std::move(change), target);
   });
+}
+
+boost::asio::awaitable<std::vector<Ledger::Applied>> Ledger::apply_many(
+    std::vector<std::pair<db::Oid, Change>> changes) {
+  if (changes.empty()) {
+    co_return std::vector<Applied>();
+  }
+  Impl* impl = impl_.get();
+  co_return co_await impl_->db.run(
+      [impl, &changes](db::Conn& c) { return impl->apply_many_sync(c, changes); });
 }
 
 boost::asio::awaitable<Ledger::Page> Ledger::list(db::Oid user_id, std::int64_t limit,

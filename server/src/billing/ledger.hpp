@@ -12,6 +12,18 @@
 // twice for one entry. Writes for one user are also serialized in
 // this process. Entry ids may be deterministic (a pod's billing period): the same id twice is the
 // same entry, so retries and a second instance never charge twice.
+//
+// apply_many() does the same for a batch (the billing loop's charges) in a few round trips:
+//   0. entries whose id exists already are returned as they are (applied: charged before);
+//   1. for each user that holds no unapplied entry and whose in-process lock is free, the next
+//      sequence numbers are taken by one unordered insert of all the batch's entries;
+//   2. one bulk write moves each such user's balance and ledger_seq, each conditional on the
+//      ledger_seq read before (no other writer can apply past it: it would need our numbers);
+//   3. one update marks them applied.
+// A user whose insert was refused in part (another writer took a number, or the same id was
+// inserted meanwhile) gets its just-inserted, never-applied entries removed again before anyone
+// could apply them (they are fresh: other writers wait), and its changes take the one-by-one path
+// of apply(), as do users that were busy or had unapplied entries.
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -26,7 +38,9 @@
 
 namespace neuropod::billing {
 
-enum class EntryKind : std::uint8_t { initial, credit, debit, set, charge };
+// charge: a running pod's use, paid (negative amount); usage: an admin's pod, recorded at price
+// but not paid (amount 0, usage set); refund: a charge given back (a correction, positive).
+enum class EntryKind : std::uint8_t { initial, credit, debit, set, charge, usage, refund };
 std::string_view to_string(EntryKind kind);
 
 struct Entry {
@@ -42,6 +56,8 @@ struct Entry {
   std::string pod_id;
   core::TimePoint ts;
   bool applied = false;
+  core::Micros usage;  // charge/usage/refund: the use at the pod's price (refunds: negative)
+  std::string day;     // charge/usage/refund: UTC day of the use ("2026-11-28"), for statistics
 };
 
 nlohmann::json to_json(const Entry& e);
@@ -54,6 +70,8 @@ struct Change {
   std::string actor_id;
   std::string actor_email;
   std::string pod_id;
+  core::Micros usage;
+  std::string day;
 };
 
 class Ledger {
@@ -66,6 +84,17 @@ class Ledger {
   // Records and applies a change. Throws core::NotFound when the user does not exist. When an
   // entry with change.id exists already, returns it (finishing it if needed) and changes nothing.
   boost::asio::awaitable<Entry> apply(db::Oid user_id, Change change);
+  // What happened to one change of apply_many.
+  struct Applied {
+    std::optional<Entry> entry;  // the entry in the ledger with that id (applied)
+    bool created = false;        // false: the id existed already (a retry, another instance)
+    std::string error;           // when entry is empty: why (user unknown, database error...)
+  };
+  // Records and applies many changes (each user's in the given order) in a few round trips; see
+  // the header comment. Same rules as apply() for each change; a failure for one user does not
+  // stop the others (Applied::error). The result has one item per change, in the same order.
+  boost::asio::awaitable<std::vector<Applied>> apply_many(
+      std::vector<std::pair<db::Oid, Change>> changes);
   // Sets the balance to `target`: records the difference as a `set` entry.
   boost::asio::awaitable<Entry> set_balance(db::Oid user_id, core::Micros target, Change change);
 

@@ -420,6 +420,8 @@ Config Config::from_env(const EnvMap& env) {
     }
   }
 
+  r.millis("NEUROPOD_BILLING_INTERVAL_MS", c.billing_interval, 1'000, 60'000);
+
   read_auth(r, c);
   read_kubernetes(r, c);
 

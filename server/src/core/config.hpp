@@ -114,6 +114,9 @@ struct Config {
   AuthConfig auth;
   OutboundConfig outbound;
   KubernetesConfig k8s;
+  // How often the billing pass runs (NEUROPOD_BILLING_INTERVAL_MS, 1 s .. 60 s): every running
+  // pod is charged at least once a minute whatever this is.
+  std::chrono::milliseconds billing_interval{30'000};
 
   // Throws ConfigError listing every problem found.
   static Config from_env(const EnvMap& env);

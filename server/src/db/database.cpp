@@ -127,6 +127,26 @@ std::vector<Doc> Collection::find(const Doc& filter, const FindOptions& options)
   return out;
 }
 
+std::vector<Doc> Collection::aggregate(const Array& pipeline) {
+  std::unique_ptr<mongoc_cursor_t, void (*)(mongoc_cursor_t*)> cursor(
+      mongoc_collection_aggregate(c_, MONGOC_QUERY_NONE, pipeline.doc().raw(), nullptr, nullptr),
+      mongoc_cursor_destroy);
+  std::vector<Doc> out;
+  const bson_t* doc = nullptr;
+  while (mongoc_cursor_next(cursor.get(), &doc)) {
+    out.push_back(Doc::copy_of(doc));
+  }
+  bson_error_t error;
+  if (mongoc_cursor_error(cursor.get(), &error)) {
+    raise(error, "aggregate");
+  }
+  return out;
+}
+
+BulkWrite Collection::bulk(bool ordered) {
+  return BulkWrite(c_, ordered);
+}
+
 UpdateResult Collection::update_one(const Doc& filter, const Doc& update, bool upsert) {
   Doc opts;
   if (upsert) {
@@ -205,6 +225,115 @@ void Collection::drop() {
       raise(error, "drop");
     }
   }
+}
+
+// ---- BulkWrite -------------------------------------------------------------------------------
+
+BulkWrite::BulkWrite(mongoc_collection_t* c, bool ordered)
+    : c_(mongoc_collection_copy(c), mongoc_collection_destroy), ordered_(ordered) {}
+
+void BulkWrite::insert(const Doc& doc) {
+  ops_.push_back(Op{Kind::insert, doc, Doc(), false});
+}
+
+void BulkWrite::update_one(const Doc& filter, const Doc& update, bool upsert) {
+  ops_.push_back(Op{Kind::update_one, filter, update, upsert});
+}
+
+void BulkWrite::update_many(const Doc& filter, const Doc& update) {
+  ops_.push_back(Op{Kind::update_many, filter, update, false});
+}
+
+void BulkWrite::delete_many(const Doc& filter) {
+  ops_.push_back(Op{Kind::delete_many, filter, Doc(), false});
+}
+
+namespace {
+
+using BulkPtr = std::unique_ptr<mongoc_bulk_operation_t, void (*)(mongoc_bulk_operation_t*)>;
+
+// Runs one mongoc bulk; adds its counts and errors (indexes shifted by `offset`) to `r`.
+// Returns false when it had write errors.
+bool run_bulk(mongoc_bulk_operation_t* bulk, std::size_t offset, BulkResult& r) {
+  bson_t reply;
+  bson_error_t error;
+  const bool ok = mongoc_bulk_operation_execute(bulk, &reply, &error) != 0;
+  const Doc doc = Doc::copy_of(&reply);
+  bson_destroy(&reply);
+  r.inserted += doc.get_int64("nInserted").value_or(0);
+  r.matched += doc.get_int64("nMatched").value_or(0);
+  r.modified += doc.get_int64("nModified").value_or(0);
+  r.deleted += doc.get_int64("nRemoved").value_or(0);
+  const auto errors = doc.get_doc_array("writeErrors");
+  for (const auto& e : errors) {
+    r.errors.push_back(
+        WriteError{offset + static_cast<std::size_t>(e.get_int64("index").value_or(0)),
+                   static_cast<std::int32_t>(e.get_int64("code").value_or(0)),
+                   e.get_string("errmsg").value_or("")});
+  }
+  // Refused operations are reported; a failure of the whole batch (no per-operation errors, or a
+  // write concern error) is thrown.
+  if (!ok && (errors.empty() || !doc.get_doc_array("writeConcernErrors").empty())) {
+    raise(error, "bulk write");
+  }
+  return errors.empty();
+}
+
+}  // namespace
+
+BulkResult BulkWrite::execute() {
+  BulkResult r;
+  const std::vector<Op> ops = std::move(ops_);
+  ops_.clear();
+  Doc opts;
+  opts.append("ordered", ordered_);
+  std::size_t start = 0;
+  while (start < ops.size()) {
+    BulkPtr bulk(mongoc_collection_create_bulk_operation_with_opts(c_.get(), opts.raw()),
+                 mongoc_bulk_operation_destroy);
+    std::size_t end = start;
+    std::size_t updates = 0;
+    for (; end < ops.size(); ++end) {
+      const auto& op = ops[end];
+      if (op.kind != Kind::insert && ++updates > kMaxUpdatesPerCommand) {
+        break;
+      }
+      bson_error_t error;
+      bool added = false;
+      switch (op.kind) {
+        case Kind::insert:
+          added =
+              mongoc_bulk_operation_insert_with_opts(bulk.get(), op.first.raw(), nullptr, &error);
+          break;
+        case Kind::update_one: {
+          Doc update_opts;
+          if (op.upsert) {
+            update_opts.append("upsert", true);
+          }
+          added = mongoc_bulk_operation_update_one_with_opts(
+              bulk.get(), op.first.raw(), op.second.raw(), update_opts.raw(), &error);
+          break;
+        }
+        case Kind::update_many:
+          added = mongoc_bulk_operation_update_many_with_opts(bulk.get(), op.first.raw(),
+                                                              op.second.raw(), nullptr, &error);
+          break;
+        case Kind::delete_many:
+          added = mongoc_bulk_operation_remove_many_with_opts(bulk.get(), op.first.raw(), nullptr,
+                                                              &error);
+          break;
+      }
+      if (!added) {
+        raise(error, "bulk write");
+      }
+    }
+    const bool clean = run_bulk(bulk.get(), start, r);
+    if (!clean && ordered_) {
+      break;
+    }
+    start = end;
+  }
+  return r;
 }
 
 // ---- Conn ------------------------------------------------------------------------------------

@@ -57,6 +57,61 @@ struct UpdateResult {
   bool upserted = false;
 };
 
+// One refused write of a bulk write: its position among the operations and the server's code.
+struct WriteError {
+  std::size_t index = 0;
+  std::int32_t code = 0;
+  std::string message;
+  bool duplicate_key() const { return code == 11000; }
+};
+
+struct BulkResult {
+  std::int64_t inserted = 0;
+  std::int64_t matched = 0;
+  std::int64_t modified = 0;
+  std::int64_t deleted = 0;
+  std::vector<WriteError> errors;  // empty when every operation was applied
+};
+
+// Many writes to one collection sent together (the driver groups consecutive operations of one
+// kind into one command). Unordered: the server applies all it can and reports each refused one
+// (a duplicate key, ...) in BulkResult::errors instead of throwing. Updates and deletes go at most
+// kMaxUpdatesPerCommand to a command: FerretDB 1.24 keeps one SQLite connection open per update
+// statement until the command ends, from a pool of 100 per database, so a command of 100 updates
+// (or a few concurrent ones of 30) waits forever. Obtained from Collection::bulk; used on the
+// worker thread that holds the connection.
+class BulkWrite {
+ public:
+  static constexpr std::size_t kMaxUpdatesPerCommand = 16;
+
+  // Keeps its own handle on the collection (a copy of `c`).
+  BulkWrite(mongoc_collection_t* c, bool ordered);
+
+  void insert(const Doc& doc);
+  void update_one(const Doc& filter, const Doc& update, bool upsert = false);
+  void update_many(const Doc& filter, const Doc& update);
+  void delete_many(const Doc& filter);
+  std::size_t size() const { return ops_.size(); }
+
+  // Sends every operation (nothing when there is none) and forgets them. Write errors are
+  // returned (their index counts every operation of this BulkWrite); anything else (the database
+  // unreachable, a malformed operation) throws like the other calls. Ordered: stops at the first
+  // command with an error.
+  BulkResult execute();
+
+ private:
+  enum class Kind : std::uint8_t { insert, update_one, update_many, delete_many };
+  struct Op {
+    Kind kind;
+    Doc first;   // the document (insert) or the filter
+    Doc second;  // the update
+    bool upsert = false;
+  };
+  std::unique_ptr<mongoc_collection_t, void (*)(mongoc_collection_t*)> c_;
+  bool ordered_;
+  std::vector<Op> ops_;
+};
+
 class Collection {
  public:
   Collection(mongoc_collection_t* c);
@@ -69,6 +124,11 @@ class Collection {
   void insert_one(const Doc& doc);
   std::optional<Doc> find_one(const Doc& filter, const FindOptions& options = {});
   std::vector<Doc> find(const Doc& filter, const FindOptions& options = {});
+  // Runs an aggregation pipeline (an array of stages built from typed values) and returns every
+  // resulting document.
+  std::vector<Doc> aggregate(const Array& pipeline);
+  // Unordered unless told otherwise: see BulkWrite.
+  BulkWrite bulk(bool ordered = false);
   UpdateResult update_one(const Doc& filter, const Doc& update, bool upsert = false);
   std::int64_t update_many(const Doc& filter, const Doc& update);
   std::int64_t delete_one(const Doc& filter);

@@ -167,6 +167,38 @@ runtime::PodRuntime& PodService::need_runtime() const {
   return *runtime_;
 }
 
+asio::awaitable<void> PodService::save(Pod& pod,
+                                       const std::optional<core::TimePoint>& was_running) {
+  co_await store_.save(pod);
+  if (hooks_ == nullptr) {
+    co_return;
+  }
+  if (!was_running && pod.running_since) {
+    try {
+      co_await hooks_->run_started(pod);
+    } catch (const std::exception& e) {
+      log::warn("pods.run_hook_failed", {{"pod_id", pod.id.to_string()}, {"error", e.what()}});
+    }
+  } else if (was_running && !pod.running_since) {
+    co_await run_ended(pod, was_running);
+  }
+}
+
+asio::awaitable<void> PodService::run_ended(Pod pod, const std::optional<core::TimePoint>& since) {
+  if (hooks_ == nullptr) {
+    co_return;
+  }
+  if (since) {
+    pod.running_since = since;
+  }
+  const std::string id = pod.id.to_string();
+  try {
+    co_await hooks_->run_ended(std::move(pod));
+  } catch (const std::exception& e) {
+    log::warn("pods.run_hook_failed", {{"pod_id", id}, {"error", e.what()}});
+  }
+}
+
 void PodService::publish(const Pod& pod) {
   bus_.publish(core::Event{"pod.status", pod.user_id.to_string(), to_json(pod)});
 }
@@ -345,7 +377,7 @@ asio::awaitable<void> PodService::launch(Pod& pod) {
       pod.reason = "StartFailed";
       pod.message = std::string("The cluster refused the pod: ") + failure->what();
     }
-    co_await store_.save(pod);
+    co_await save(pod, std::nullopt);
     publish(pod);
     // The objects may exist in part (created before the error): the reconciler removes them.
     throw *failure;
@@ -370,6 +402,7 @@ asio::awaitable<Pod> PodService::start(Actor actor, db::Oid id) {
   }
   Actor owner{pod.user_id, pod.user_email, actor.admin && pod.user_id == actor.user_id};
   co_await check_can_run(owner, pod.price_per_hour, settings);
+  co_await run_ended(pod, pod.running_since);  // the previous run paid in full before the reset
   pod.generation += 1;
   pod.desired = std::string(kRunning);
   pod.status = std::string(kPending);
@@ -391,6 +424,7 @@ asio::awaitable<Pod> PodService::start(Actor actor, db::Oid id) {
 // was running. An unreachable cluster leaves it stopping: the reconciler retries.
 asio::awaitable<void> PodService::stop_locked(Pod& pod, std::string reason, std::string message) {
   const bool was_failed = pod.status == kFailed;
+  const auto was_running = pod.running_since;
   pod.desired = std::string(kStopped);
   pod.ready = false;
   if (!was_failed) {
@@ -421,7 +455,7 @@ asio::awaitable<void> PodService::stop_locked(Pod& pod, std::string reason, std:
   } else if (!was_failed) {
     pod.status = std::string(kStopping);
   }
-  co_await store_.save(pod);
+  co_await save(pod, was_running);
   publish(pod);
 }
 
@@ -638,9 +672,29 @@ asio::awaitable<void> PodService::observe_locked(Pod& pod, const runtime::Observ
                        pod.reason != before.reason || pod.message != before.message ||
                        pod.node != before.node || pod.restarts != before.restarts ||
                        pod.desired != before.desired || pod.launch_pending != before.launch_pending;
-  if (changed) {
-    co_await store_.save(pod);
+  if (changed || pod.running_since != before.running_since) {
+    co_await save(pod, before.running_since);
     publish(pod);
+  }
+  if (pod.status == kFailed && before.status != kFailed) {
+    co_await tell_failed(pod);
+  }
+}
+
+asio::awaitable<void> PodService::tell_failed(const Pod& pod) {
+  if (notifications_ == nullptr) {
+    co_return;
+  }
+  // Built before the co_await: g++ 12 mishandles braced lists inside co_await expressions.
+  nlohmann::json details = {
+      {"pod_id", pod.id.to_string()}, {"pod_name", pod.name}, {"reason", pod.reason}};
+  std::string message =
+      fmt::format("Your pod {} failed ({}): {}", pod.name, pod.reason, pod.message);
+  try {
+    co_await notifications_->send(pod.user_id, "pod_failed", std::move(message),
+                                  std::move(details));
+  } catch (const std::exception& e) {
+    log::warn("pods.notify_failed", {{"pod_id", pod.id.to_string()}, {"error", e.what()}});
   }
 }
 

@@ -20,6 +20,7 @@
 #include "catalog/catalog.hpp"
 #include "core/event_bus.hpp"
 #include "core/keyed_lock.hpp"
+#include "notify/notifications.hpp"
 #include "pods/pod_store.hpp"
 #include "runtime/pod_runtime.hpp"
 #include "users/user_store.hpp"
@@ -30,6 +31,19 @@ struct Actor {
   db::Oid user_id;
   std::string email;
   bool admin = false;
+};
+
+// What billing learns of a pod's runs (metering::Meter is behind it). Called under the pod's
+// lock, after the record is saved. A hook's failure is logged, never thrown: the billing pass
+// catches up with anything a hook missed.
+class RunHooks {
+ public:
+  virtual ~RunHooks() = default;
+  // The run became running (running_since just set).
+  virtual boost::asio::awaitable<void> run_started(Pod pod) = 0;
+  // The run ended (stopped_at set; running_since is the run's start), or the record is about to
+  // be reset for a new start.
+  virtual boost::asio::awaitable<void> run_ended(Pod pod) = 0;
 };
 
 class PodService {
@@ -82,6 +96,10 @@ class PodService {
   boost::asio::awaitable<void> prepare_cluster();
 
   runtime::PodRuntime* runtime() const { return runtime_; }
+  // Set once, before any request (the application wires billing here).
+  void set_run_hooks(RunHooks* hooks) { hooks_ = hooks; }
+  // Where "pod_failed" notifications go (none when unset). Set once, before any request.
+  void set_notifications(notify::Notifications* n) { notifications_ = n; }
 
  private:
   runtime::PodRuntime& need_runtime() const;
@@ -96,12 +114,19 @@ class PodService {
   boost::asio::awaitable<void> stop_locked(Pod& pod, std::string reason, std::string message);
   boost::asio::awaitable<void> observe_locked(Pod& pod, const runtime::Observation& o);
   void publish(const Pod& pod);
+  // Saves the record (lock held) and tells the hooks when its run started or ended; `was_running`
+  // is running_since as it was before the change.
+  boost::asio::awaitable<void> save(Pod& pod, const std::optional<core::TimePoint>& was_running);
+  boost::asio::awaitable<void> run_ended(Pod pod, const std::optional<core::TimePoint>& since);
+  boost::asio::awaitable<void> tell_failed(const Pod& pod);
   runtime::PodSpec spec_of(const Pod& pod, const catalog::Settings& settings) const;
 
   PodStore& store_;
   users::UserStore& users_;
   catalog::Catalog& catalog_;
   runtime::PodRuntime* runtime_;
+  RunHooks* hooks_ = nullptr;
+  notify::Notifications* notifications_ = nullptr;
   core::EventBus& bus_;
   const core::Clock& clock_;
   core::KeyedLock user_locks_;

@@ -8,6 +8,7 @@
 #include <gtest/gtest.h>
 
 #include "core/errors.hpp"
+#include "core/ids.hpp"
 #include "db/schema.hpp"
 #include "integration/db_test_env.hpp"
 #include "users/user_store.hpp"
@@ -133,4 +134,84 @@ TEST_F(LedgerTest, AnEntryRecordedBeforeACrashIsAppliedOnceByRecovery) {
   auto next = run(ledger_.apply(user_, credit(50)));
   EXPECT_EQ(next.seq, 3);
   EXPECT_EQ(balance(), 750);
+}
+
+TEST_F(LedgerTest, ApplyManyChargesManyUsersAtOnceAndSkipsWhatExists) {
+  std::vector<db::Oid> people = {user_};
+  for (int i = 0; i < 4; ++i) {
+    people.push_back(run(users_.create({.google_id = {},
+                                        .email = "batch" + std::to_string(i) + "." +
+                                                 neuropod::core::random_hex(4) + "@example.com"}))
+                         .id);
+  }
+  run(ledger_.apply(people[1], credit(1'000, "credit-before-batch-" + people[1].to_string())));
+  std::vector<std::pair<db::Oid, billing::Change>> changes;
+  for (int k = 0; k < 6; ++k) {
+    for (std::size_t u = 0; u < people.size(); ++u) {
+      changes.emplace_back(people[u], credit(-(k + 1) * 10, "batch:" + people[u].to_string() + ":" +
+                                                                std::to_string(k)));
+    }
+  }
+  changes.emplace_back(db::Oid::generate(), credit(-1, "batch:nobody"));  // unknown user
+  const auto first = run(ledger_.apply_many(changes));
+  ASSERT_EQ(first.size(), changes.size());
+  for (std::size_t i = 0; i + 1 < first.size(); ++i) {
+    ASSERT_TRUE(first[i].entry.has_value()) << first[i].error;
+    EXPECT_TRUE(first[i].created);
+    EXPECT_TRUE(first[i].entry->applied);
+  }
+  EXPECT_FALSE(first.back().entry.has_value());
+  EXPECT_NE(first.back().error.find("not found"), std::string::npos);
+  // Each user's entries numbered in order after what they had, balances exact.
+  EXPECT_EQ(first[0].entry->seq, 1);
+  EXPECT_EQ(first[1].entry->seq, 2) << "after the credit";
+  EXPECT_EQ(first[5 * 5].entry->seq, 6);
+  EXPECT_EQ(first[5 * 5].entry->balance_after.value(), -210);
+  EXPECT_EQ(balance(), -210);
+  EXPECT_EQ(run(users_.find_by_id(people[1]))->balance.value(), 1'000 - 210);
+
+  // Again, plus new ones: the known ids are returned as they are, the new ones go in after them.
+  changes.pop_back();
+  changes.emplace_back(people[2], credit(-5, "batch:new"));
+  const auto again = run(ledger_.apply_many(changes));
+  for (std::size_t i = 0; i + 1 < again.size(); ++i) {
+    ASSERT_TRUE(again[i].entry.has_value());
+    EXPECT_FALSE(again[i].created);
+    EXPECT_EQ(again[i].entry->seq, first[i].entry->seq);
+  }
+  ASSERT_TRUE(again.back().created);
+  EXPECT_EQ(again.back().entry->seq, 7);
+  EXPECT_EQ(run(users_.find_by_id(people[2]))->balance.value(), -215);
+}
+
+TEST_F(LedgerTest, ApplyManyBesideAnotherWriterLosesNothing) {
+  billing::Ledger other{database(), clock_};  // a second backend writing the same user meanwhile
+  std::thread writer([&] {
+    for (int i = 0; i < 20; ++i) {
+      run(other.apply(user_, credit(1'000)));
+    }
+  });
+  std::int64_t charged = 0;
+  for (int round = 0; round < 10; ++round) {
+    std::vector<std::pair<db::Oid, billing::Change>> changes;
+    for (int k = 0; k < 3; ++k) {
+      changes.emplace_back(user_, credit(-7, "race:" + user_.to_string() + ":" +
+                                                 std::to_string(round) + ":" + std::to_string(k)));
+      charged += 7;
+    }
+    for (const auto& r : run(ledger_.apply_many(changes))) {
+      ASSERT_TRUE(r.entry.has_value()) << r.error;
+    }
+  }
+  writer.join();
+  EXPECT_EQ(balance(), 20 * 1'000 - charged);
+  auto page = run(ledger_.list(user_, 1000, std::nullopt));
+  ASSERT_EQ(page.items.size(), 20U + 30U);
+  std::set<std::int64_t> seqs;
+  for (const auto& e : page.items) {
+    seqs.insert(e.seq);
+    EXPECT_TRUE(e.applied);
+  }
+  EXPECT_EQ(seqs.size(), 50U);
+  EXPECT_EQ(*seqs.rbegin(), 50) << "no gaps";
 }

@@ -114,3 +114,45 @@ TEST(Collection, WritesReportTheirCounts) {
     coll.drop();
   });
 }
+
+TEST(Database, BulkWritesReportRefusedOperationsAndSplitLongUpdates) {
+  neuropod::test::database().run_sync([](db::Conn& c) {
+    auto coll = c.collection("BulkTest");
+    auto inserts = coll.bulk();
+    for (int i = 0; i < 300; ++i) {
+      db::Doc d;
+      d.append("_id", "doc-" + std::to_string(i)).append("n", std::int64_t{i});
+      inserts.insert(d);
+    }
+    db::Doc dup;
+    dup.append("_id", "doc-7");
+    inserts.insert(dup);  // refused, the others go in
+    const auto r = inserts.execute();
+    EXPECT_EQ(r.inserted, 300);
+    ASSERT_EQ(r.errors.size(), 1U);
+    EXPECT_EQ(r.errors[0].index, 300U);
+    EXPECT_TRUE(r.errors[0].duplicate_key());
+    // More updates than FerretDB 1.24 takes in one command (it hangs at 100): split.
+    auto updates = coll.bulk();
+    for (int i = 0; i < 250; ++i) {
+      db::Doc f;
+      f.append("_id", "doc-" + std::to_string(i)).append("n", std::int64_t{i});
+      db::Doc set;
+      set.append("n", std::int64_t{i + 1000});
+      db::Doc u;
+      u.append("$set", set);
+      updates.update_one(f, u);
+    }
+    const auto u = updates.execute();
+    EXPECT_EQ(u.matched, 250);
+    EXPECT_TRUE(u.errors.empty());
+    EXPECT_EQ(updates.size(), 0U);
+    db::Doc moved;
+    db::Doc gte;
+    gte.append("$gte", std::int64_t{1000});
+    moved.append("n", gte);
+    EXPECT_EQ(coll.count(moved), 250);
+    EXPECT_TRUE(coll.bulk().execute().errors.empty()) << "an empty bulk is a no-op";
+    coll.drop();
+  });
+}

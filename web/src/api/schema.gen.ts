@@ -609,6 +609,142 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/billing/summary": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Your balance, the hourly price of your running pods, how long the balance lasts, and what you spent */
+        get: operations["getBillingSummary"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/billing/transactions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Your ledger entries, newest first (credits, per-minute charges of your pods, refunds) */
+        get: operations["listBillingTransactions"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/billing/usage": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** What your pods used and cost per day (UTC) and per pod, over the last days */
+        get: operations["getBillingUsage"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/admin/billing/summary": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Every user's billing at once (pods billed now, income per hour, balances, what was spent) */
+        get: operations["adminGetBillingSummary"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/admin/billing/usage": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** What every user's pods used and cost per day (UTC) and per user, over the last days */
+        get: operations["adminGetBillingUsage"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/notifications": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Your notifications, newest first, with how many are unread */
+        get: operations["listNotifications"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/notifications/read-all": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Mark every notification of yours read */
+        post: operations["markAllNotificationsRead"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/notifications/{id}/read": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Mark one notification of yours read */
+        post: operations["markNotificationRead"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -626,6 +762,38 @@ export interface components {
         };
         PodDeletedEvent: {
             id: string;
+        };
+        /** @description A user's balance changed (the billing pass charged their pods, a run was settled). */
+        BalanceChangedEvent: {
+            user_id: string;
+            balance_micros: number;
+        };
+        /**
+         * @description Something the user should know, stored (GET /api/notifications) and sent as the
+         *     `notification.created` event. Kinds and their `data`:
+         *     low_balance, critical_balance (once per crossing of the settings' low_balance_warning_minutes,
+         *     the largest and the smallest, at the price of the running pods) and out_of_credit (the
+         *     balance is used up and the running pods were stopped, workspaces kept):
+         *     {balance_micros, burn_rate_micros_per_hour, runway_seconds, threshold_minutes (0 for out_of_credit)};
+         *     pod_failed: {pod_id, pod_name, reason}.
+         */
+        Notification: {
+            id: string;
+            user_id: string;
+            /** @enum {string} */
+            kind: "low_balance" | "critical_balance" | "out_of_credit" | "pod_failed" | "idle_warning" | "pod_culled";
+            message: string;
+            data: Record<string, never>;
+            /** Format: date-time */
+            created_at: string;
+            read: boolean;
+        };
+        NotificationPage: {
+            items: components["schemas"]["Notification"][];
+            /** @description All your unread notifications. */
+            unread: number;
+            /** @description Pass as `before` for the next page; null at the end. */
+            next_before: string | null;
         };
         PodProgressEvent: {
             id: string;
@@ -845,14 +1013,20 @@ export interface components {
             next_cursor: string | null;
         };
         LedgerEntry: {
+            /** @description Pods' use: charge:<pod>:<start>:<minute>, one entry per minute of a run. */
             id: string;
             user_id: string;
             /** @description 1, 2, 3... per user, no gaps. */
             seq: number;
-            /** @enum {string} */
-            kind: "initial" | "credit" | "debit" | "set" | "charge";
+            /**
+             * @description charge: a minute of a pod's use (the last one of a run may be shorter); usage: the same for an admin's pod, recorded at price, not paid (amount 0); refund: use charged past the end of a run, given back.
+             * @enum {string}
+             */
+            kind: "initial" | "credit" | "debit" | "set" | "charge" | "usage" | "refund";
             /** @description Signed: credits positive, charges negative. */
             amount_micros: number;
+            /** @description charge, usage, refund: the use at the pod's price (negative for a refund); 0 otherwise. */
+            usage_micros: number;
             balance_after_micros: number;
             reason: string;
             /** @description The admin who made it; empty for the system. */
@@ -860,6 +1034,81 @@ export interface components {
             /** Format: date-time */
             ts: string;
             pod_id: string | null;
+        };
+        LedgerPage: {
+            items: components["schemas"]["LedgerEntry"][];
+            /** @description Pass as before_seq for the next page; null on the last. */
+            next_before_seq: number | null;
+        };
+        /** @description Spent: what was charged (refunds deducted). Usage: the same use at price, admins' included. Days are UTC calendar days: today, the last 7 and the last 30, today included. */
+        BillingSummary: {
+            /** @description Admins are never charged: their use is recorded at price only. */
+            admin: boolean;
+            balance_micros: number;
+            /** @description The hourly prices of your pods billed now (running, or still stopping). */
+            burn_rate_micros_per_hour: number;
+            running_pods: number;
+            /** @description How long the balance lasts at that rate (0 once used up); null when nothing is billed, and for admins. */
+            runway_seconds: number | null;
+            spent_today_micros: number;
+            spent_7d_micros: number;
+            spent_30d_micros: number;
+            usage_today_micros: number;
+            usage_7d_micros: number;
+            usage_30d_micros: number;
+        };
+        UsageDay: {
+            /** @description UTC day of the use. */
+            day: string;
+            spent_micros: number;
+            usage_micros: number;
+        };
+        BillingUsage: {
+            /** @description First day, included. */
+            from: string;
+            /** @description Today (UTC). */
+            to: string;
+            days: components["schemas"]["UsageDay"][];
+            pods: {
+                pod_id: string;
+                name: string;
+                spent_micros: number;
+                usage_micros: number;
+            }[];
+            spent_micros: number;
+            usage_micros: number;
+        };
+        AdminBillingSummary: {
+            /** @description Pods billed now. */
+            running_pods: number;
+            users_running: number;
+            /** @description Clients' pods: what is charged per hour now. */
+            burn_rate_micros_per_hour: number;
+            /** @description Admins' pods, at price (not charged). */
+            admin_burn_rate_micros_per_hour: number;
+            /** @description Sum of the clients' balances. */
+            client_balances_micros: number;
+            /** @description Clients at a balance of 0 or less. */
+            clients_out_of_credit: number;
+            spent_today_micros: number;
+            spent_7d_micros: number;
+            spent_30d_micros: number;
+            usage_today_micros: number;
+            usage_7d_micros: number;
+            usage_30d_micros: number;
+        };
+        AdminBillingUsage: {
+            from: string;
+            to: string;
+            days: components["schemas"]["UsageDay"][];
+            users: {
+                user_id: string;
+                email: string;
+                spent_micros: number;
+                usage_micros: number;
+            }[];
+            spent_micros: number;
+            usage_micros: number;
         };
         UserDetail: {
             user: components["schemas"]["User"];
@@ -1972,6 +2221,193 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["PodList"];
                 };
+            };
+            default: components["responses"]["Error"];
+        };
+    };
+    getBillingSummary: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The summary. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BillingSummary"];
+                };
+            };
+            default: components["responses"]["Error"];
+        };
+    };
+    listBillingTransactions: {
+        parameters: {
+            query?: {
+                limit?: number;
+                /** @description next_before_seq of the previous page. */
+                before_seq?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description One page. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["LedgerPage"];
+                };
+            };
+            default: components["responses"]["Error"];
+        };
+    };
+    getBillingUsage: {
+        parameters: {
+            query?: {
+                /** @description Today included. */
+                days?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Totals by day (every day of the range, oldest first) and by pod (most used first). */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BillingUsage"];
+                };
+            };
+            default: components["responses"]["Error"];
+        };
+    };
+    adminGetBillingSummary: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The summary. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AdminBillingSummary"];
+                };
+            };
+            default: components["responses"]["Error"];
+        };
+    };
+    adminGetBillingUsage: {
+        parameters: {
+            query?: {
+                /** @description Today included. */
+                days?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Totals by day (every day of the range, oldest first) and by user (most used first). */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AdminBillingUsage"];
+                };
+            };
+            default: components["responses"]["Error"];
+        };
+    };
+    listNotifications: {
+        parameters: {
+            query?: {
+                /** @description true: only the unread ones. */
+                unread?: "true" | "false";
+                limit?: number;
+                /** @description next_before of the previous page. */
+                before?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description One page. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["NotificationPage"];
+                };
+            };
+            default: components["responses"]["Error"];
+        };
+    };
+    markAllNotificationsRead: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description How many were unread. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        marked: number;
+                    };
+                };
+            };
+            default: components["responses"]["Error"];
+        };
+    };
+    markNotificationRead: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A 24-character hex id. Ids that do not parse answer 404. */
+                id: components["parameters"]["Id"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Marked (also when it already was). */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
             default: components["responses"]["Error"];
         };
