@@ -11,6 +11,9 @@
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
+#include "access/access_routes.hpp"
+#include "access/activity.hpp"
+#include "access/pod_access.hpp"
 #include "admin/user_admin_routes.hpp"
 #include "audit/audit_log.hpp"
 #include "auth/auth_middleware.hpp"
@@ -46,6 +49,7 @@ namespace {
 
 constexpr auto kHousekeepingEvery = std::chrono::minutes(1);
 constexpr int kSessionPurgeEveryRounds = 10;
+constexpr std::chrono::milliseconds kActivityFlushEvery{15'000};
 
 http::TlsOptions outbound_tls(const core::Config& config) {
   http::TlsOptions tls;
@@ -84,6 +88,12 @@ std::unique_ptr<k8s::KubeRuntime> kube_runtime(const core::Config& cfg, k8s::Kub
   o.extra_denied_cidrs = cfg.k8s.extra_denied_cidrs;
   o.fs_group = cfg.k8s.fs_group;
   o.instance = cfg.k8s.instance;
+  o.auth_url = cfg.k8s.pod_auth_url;
+  if (!cfg.k8s.public_api_url.empty()) {
+    o.auth_signin =
+        cfg.k8s.public_api_url + "/api/pod-access/signin?rd=$scheme://$host$escaped_request_uri";
+  }
+  o.access_service = cfg.k8s.access_service;
   return std::make_unique<k8s::KubeRuntime>(*client, clock, std::move(o));
 }
 
@@ -122,6 +132,14 @@ metering::BillingLoopOptions billing_loop_options(const core::Config& cfg,
   return o;
 }
 
+access::AccessOptions access_options(const core::Config& cfg) {
+  access::AccessOptions o;
+  o.keys = cfg.auth.session_keys;
+  o.cookie_secure = cfg.auth.cookie_secure || cfg.env == core::Environment::production;
+  o.app_origin = cfg.app_origin;
+  return o;
+}
+
 }  // namespace
 
 struct App::Parts {
@@ -148,6 +166,8 @@ struct App::Parts {
         billing_loop(meter, billing_loop_options(cfg, reconciler.get())),
         reports(db, clock),
         auth(cfg, clock, users, sessions, audit, ledger, catalog),
+        pod_access(db, auth, pods, clock, access_options(cfg)),
+        activity(db, clock),
         google(cfg.auth.google, outbound, clock, cfg.outbound.timeout),
         general_limit(clock, cfg.auth.rate.general_per_minute),
         sign_in_limit(clock, cfg.auth.rate.auth_per_minute),
@@ -164,6 +184,7 @@ struct App::Parts {
         pod_routes(pods, audit),
         billing_routes(reports, ledger),
         notification_routes(notifications),
+        access_routes(pod_access, activity, auth),
         hub(bus, clock),
         ws_routes(hub, cfg.auth.cookie_name),
         contract(register_all(), cfg.env == core::Environment::test
@@ -200,6 +221,7 @@ struct App::Parts {
     pod_routes.register_routes(router);
     billing_routes.register_routes(router);
     notification_routes.register_routes(router);
+    access_routes.register_routes(router);
     ws_routes.register_routes(router);
     return router.routes();
   }
@@ -240,6 +262,8 @@ struct App::Parts {
   metering::Reports reports;
   std::stop_source stop_background;
   auth::AuthService auth;
+  access::PodAccess pod_access;
+  access::ActivityRecorder activity;
   auth::GoogleAuth google;
   core::RateLimiter general_limit;
   core::RateLimiter sign_in_limit;
@@ -253,6 +277,7 @@ struct App::Parts {
   pods::PodRoutes pod_routes;
   metering::BillingRoutes billing_routes;
   notify::NotificationRoutes notification_routes;
+  access::AccessRoutes access_routes;
   realtime::Hub hub;
   realtime::WsRoutes ws_routes;
   contract::ContractRoutes contract_routes;
@@ -309,6 +334,13 @@ boost::asio::awaitable<void> App::run_background() {
                             log::error("billing.loop_crashed", {});
                           }
                         });
+  boost::asio::co_spawn(
+      ex, parts_->activity.run(kActivityFlushEvery, parts_->stop_background.get_token()),
+      [](const std::exception_ptr& e) {
+        if (e) {
+          log::error("access.activity_crashed", {});
+        }
+      });
   boost::asio::co_spawn(ex, parts_->hub.run(parts_->stop_background.get_token()),
                         [](const std::exception_ptr& e) {
                           if (e) {

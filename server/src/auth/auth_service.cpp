@@ -188,8 +188,12 @@ boost::asio::awaitable<http::Principal> AuthService::authenticate(std::string to
   if (claims["exp"].get<std::int64_t>() <= unix_seconds(now)) {
     throw core::Unauthorized("expired", "Your session has expired, sign in again");
   }
-  const auto sid = claims["sid"].get<std::string>();
+  co_return co_await session_principal(claims["sid"].get<std::string>(), std::move(ip));
+}
 
+boost::asio::awaitable<http::Principal> AuthService::session_principal(std::string sid,
+                                                                       std::string ip) {
+  const auto now = clock_.now();
   {
     std::lock_guard lock(cache_->mu);
     auto it = cache_->by_session.find(sid);

@@ -56,6 +56,9 @@ class AuthService {
 
   // Throws core::Unauthorized (reason missing/invalid/expired/revoked) or account_blocked.
   boost::asio::awaitable<http::Principal> authenticate(std::string token, std::string ip);
+  // The same check for a session known by its id (a pod access cookie names the session it was
+  // issued for): cached the same way; throws the same errors.
+  boost::asio::awaitable<http::Principal> session_principal(std::string session_id, std::string ip);
 
   boost::asio::awaitable<void> sign_out(const http::Principal& who, audit::Actor actor);
   boost::asio::awaitable<std::int64_t> sign_out_everywhere(const http::Principal& who,

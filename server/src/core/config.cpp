@@ -320,6 +320,13 @@ void read_kubernetes(Reader& r, Config& c) {
   r.integer("NEUROPOD_LEADER_LEASE_S", lease, 2, 600);
   k.lease_duration = std::chrono::seconds(lease);
   r.string("NEUROPOD_INSTANCE_ID", k.instance_id);
+  r.string("NEUROPOD_POD_AUTH_URL", k.pod_auth_url);
+  r.string("NEUROPOD_PUBLIC_API_URL", k.public_api_url);
+  r.string("NEUROPOD_POD_ACCESS_SERVICE", k.access_service);
+  if (c.env == Environment::production && k.configured() && k.pod_auth_url.empty()) {
+    r.problem("NEUROPOD_POD_AUTH_URL",
+              "is required when NEUROPOD_ENV=production (pod URLs would open for anyone)");
+  }
   r.integer("NEUROPOD_POD_FS_GROUP", k.fs_group, 0, 2'147'483'647);
   r.string("NEUROPOD_K8S_INSTANCE", k.instance);
   if (!k.instance.empty() && (k.instance.size() > 40 || !is_dns_label(k.instance))) {

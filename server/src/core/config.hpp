@@ -99,6 +99,15 @@ struct KubernetesConfig {
   std::string instance_id;  // NEUROPOD_INSTANCE_ID; default "<hostname>-<pid>" (leader election)
   std::int64_t fs_group = 1000;  // NEUROPOD_POD_FS_GROUP
   std::string instance;          // NEUROPOD_K8S_INSTANCE: label of this installation's objects
+  // Who may open a pod's URLs (access/pod_access.hpp). NEUROPOD_POD_AUTH_URL: the URL
+  // ingress-nginx calls for every request to a pod (e.g.
+  // http://neuropod-api.neuropod.svc:3000/api/pod-access/check); empty: pods are not protected
+  // (refused in production). NEUROPOD_PUBLIC_API_URL: the API as browsers reach it (auth-signin).
+  // NEUROPOD_POD_ACCESS_SERVICE: "name:port" of the Service in the pods' namespace that reaches
+  // the API (the /.neuropod/ paths of each pod host).
+  std::string pod_auth_url;
+  std::string public_api_url;
+  std::string access_service;
 
   bool configured() const { return !kubeconfig.empty() || !service_host.empty(); }
 };

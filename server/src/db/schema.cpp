@@ -24,6 +24,8 @@ const std::vector<IndexSpec>& index_specs() {
       // Pods: per user, names unique per user (hosts never collide); by status for loops.
       {kPod, "user_name_unique", {{"user_id", 1}, {"name", 1}}, true},
       {kPod, "status", {{"status", 1}}, false},
+      // The pod behind a public host (the ingress auth check).
+      {kPod, "hosts", {{"hosts", 1}}, false},
       // Templates: addressed by slug.
       {kTemplate, "slug_unique", {{"slug", 1}}, true},
       // Ledger: per user newest first; per pod for cost so far.

@@ -88,6 +88,7 @@ PodSpecInput spec_input(const runtime::PodSpec& spec, const KubeRuntimeOptions& 
   in.base_domain = spec.base_domain;
   in.auth_url = o.auth_url;
   in.auth_signin = o.auth_signin;
+  in.access_service = o.access_service;
   in.fs_group = o.fs_group;
   in.workspace_claim = std::move(claim);
   in.generation = spec.generation;

@@ -19,6 +19,7 @@ struct KubeRuntimeOptions {
   std::int64_t fs_group = 1000;
   std::string auth_url;                    // ingress-nginx external auth (empty: none)
   std::string auth_signin;                 // where the ingress sends a browser without access
+  std::string access_service;              // "name:port" reaching the API (see manifests.hpp)
   std::int64_t log_limit_bytes = 1 << 20;  // non-followed logs
   // Installation name (label neuropod.online/instance on every pod object, part of the Lease
   // name): installations sharing a namespace ignore each other's pods. Empty: none.

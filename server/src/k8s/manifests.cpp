@@ -283,7 +283,24 @@ json ingress(const PodSpecInput& input) {
         {"path", "/"},
         {"pathType", "Prefix"},
         {"backend", {{"service", {{"name", backend}, {"port", {{"number", p.port}}}}}}}};
-    rules.push_back({{"host", hosts[h++]}, {"http", {{"paths", json::array({path})}}}});
+    json paths = json::array({path});
+    if (const auto colon = input.access_service.rfind(':'); colon != std::string::npos) {
+      std::int64_t port = 0;
+      try {
+        port = std::stoll(input.access_service.substr(colon + 1));
+      } catch (const std::exception&) {
+        port = 0;
+      }
+      if (port > 0) {
+        paths.push_back({{"path", "/.neuropod/"},
+                         {"pathType", "Prefix"},
+                         {"backend",
+                          {{"service",
+                            {{"name", input.access_service.substr(0, colon)},
+                             {"port", {{"number", port}}}}}}}});
+      }
+    }
+    rules.push_back({{"host", hosts[h++]}, {"http", {{"paths", std::move(paths)}}}});
   }
 
   json annotations = json::object();

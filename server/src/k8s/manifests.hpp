@@ -54,6 +54,9 @@ struct PodSpecInput {
   std::string base_domain = "neuropod.online";
   std::string auth_url;     // ingress-nginx external auth URL; empty: no auth annotations
   std::string auth_signin;  // ingress-nginx auth-signin URL (used only with auth_url)
+  // "name:port" of a Service in the pods' namespace that reaches the Neuropod API: each host gets
+  // the path /.neuropod/ (sign-in callback, share links) routed to it. Empty: none.
+  std::string access_service;
   std::int64_t fs_group = 1000;
   std::string workspace_claim;  // empty: workspace_claim_name(user_hash(user_id))
   std::int64_t generation = 1;  // annotation neuropod.online/generation (the record's start count)
@@ -106,7 +109,9 @@ nlohmann::json service(const PodSpecInput& input);
 // - proxy-body-size "0" (no limit: model uploads), proxy-buffering "off" (streamed responses);
 // - limit-rps "50", limit-burst-multiplier "5": per client IP, per Ingress;
 // - when auth_url is non-empty: auth-url, auth-signin (when non-empty) and auth-response-headers
-//   "X-Neuropod-User"; no auth cache, so a revoked session or access stops at once.
+//   "X-Neuropod-User"; no auth cache, so a revoked session or access stops at once;
+// - with access_service, each rule also routes /.neuropod/ (Prefix) to that Service (the API's
+//   pod sign-in callback and share links; the auth check lets those paths through).
 // No tls section: TLS ends at Cloudflare Tunnel in front of the ingress controller, which is
 // reached over plain HTTP through the tunnel.
 nlohmann::json ingress(const PodSpecInput& input);

@@ -204,6 +204,7 @@ AdminSummary admin_summary_of(db::Conn& c, core::TimePoint now) {
   }
   s.users_running = static_cast<std::int64_t>(burn_by_user.size());
   std::vector<std::string> ids;
+  ids.reserve(burn_by_user.size());
   for (const auto& [id, burn] : burn_by_user) {
     ids.push_back(id);
   }

@@ -58,6 +58,32 @@ std::vector<PodEvent> events_of(const json& j) {
 
 }  // namespace
 
+std::vector<std::string> hosts_of(const Pod& pod) {
+  std::vector<std::string> out;
+  for (const auto& u : pod.urls) {
+    const auto scheme = u.url.find("://");
+    if (u.url.empty() || scheme == std::string::npos) {
+      continue;
+    }
+    std::string host = u.url.substr(scheme + 3);
+    if (const auto slash = host.find('/'); slash != std::string::npos) {
+      host.resize(slash);
+    }
+    out.push_back(std::move(host));
+  }
+  return out;
+}
+
+namespace {
+db::Array hosts_array(const Pod& pod) {
+  db::Array a;
+  for (const auto& h : hosts_of(pod)) {
+    a.push(h);
+  }
+  return a;
+}
+}  // namespace
+
 bool is_active(const Pod& pod) {
   return !pod.deleted && (pod.desired == kRunning || pod.status == kStopping);
 }
@@ -89,6 +115,9 @@ json to_json(const Pod& p) {
               {"urls", urls_json(p.urls)},
               {"events", events_json(p.events)},
               {"cost_micros", p.cost.value()},
+              {"access", p.access},
+              {"keep_running", p.keep_running},
+              {"last_activity_at", time_or_null(p.last_activity_at)},
               {"created_at", core::to_iso8601(p.created_at)},
               {"updated_at", core::to_iso8601(p.updated_at)},
               {"started_at", time_or_null(p.started_at)},
@@ -128,6 +157,7 @@ db::Doc to_doc(const Pod& p, bool include_id) {
       .append("node", p.node)
       .append("restarts", p.restarts)
       .append("urls", db::Doc::from_json({{"items", urls_json(p.urls)}}))
+      .append("hosts", hosts_array(p))
       .append("events", db::Doc::from_json({{"items", events_json(p.events)}}))
       .append("generation", p.generation)
       .append("launch_pending", p.launch_pending)
@@ -195,6 +225,9 @@ Pod from_doc(const db::Doc& doc) {
   // Written by billing only (metering::Meter), never by to_doc: PodStore::save cannot undo it.
   p.cost = core::Micros(doc.get_int64("billed_micros").value_or(0));
   p.deleted = doc.get_bool("deleted").value_or(false);
+  p.access = doc.get_string("access").value_or("owner");
+  p.keep_running = doc.get_bool("keep_running").value_or(false);
+  p.last_activity_at = doc.get_time("last_activity_at");
   p.created_at = doc.get_time("created_at").value_or(core::TimePoint{});
   p.updated_at = doc.get_time("updated_at").value_or(core::TimePoint{});
   p.started_at = doc.get_time("started_at");

@@ -79,6 +79,11 @@ struct Pod {
   bool launch_pending = false;
   core::Micros cost;  // charged so far (read from billing's `billed_micros`; admins: at price)
   bool deleted = false;
+  // Owned by the access module (access::PodAccess, access::ActivityRecorder): read here, never
+  // written by to_doc, so PodStore::save cannot undo them.
+  std::string access = "owner";  // who may open the URLs: owner | users | public
+  bool keep_running = false;     // exempt from idle culling (when the admin allows it)
+  std::optional<core::TimePoint> last_activity_at;  // last authorised request through the ingress
 
   core::TimePoint created_at;
   core::TimePoint updated_at;
@@ -86,6 +91,9 @@ struct Pod {
   std::optional<core::TimePoint> running_since;  // became running (this start)
   std::optional<core::TimePoint> stopped_at;
 };
+
+// The public hosts of the pod's HTTP ports ("comfy-k3x9a2-8188.neuropod.online").
+std::vector<std::string> hosts_of(const Pod& pod);
 
 // The API shape (api/openapi.yaml#/components/schemas/Pod).
 nlohmann::json to_json(const Pod& pod);

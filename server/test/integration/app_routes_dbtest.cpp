@@ -20,14 +20,13 @@ using neuropod::test::run;
 
 namespace {
 
-const std::set<std::string> kPublic = {"GET /api/status",
-                                       "GET /api/openapi.json",
-                                       "GET /api/auth/config",
-                                       "GET /api/auth/google",
-                                       "GET /api/auth/google/callback",
-                                       "POST /api/auth/login",
-                                       "POST /api/auth/dev-login",
-                                       "POST /api/_echo"};
+const std::set<std::string> kPublic = {
+    "GET /api/status", "GET /api/openapi.json",
+    // Pod URL access: the ingress check and sign-in, the pod hosts' paths.
+    "GET /api/pod-access/check", "GET /api/pod-access/signin", "GET /.neuropod/callback",
+    "GET /.neuropod/share/{token}", "GET /api/auth/config", "GET /api/auth/google",
+    "GET /api/auth/google/callback", "POST /api/auth/login", "POST /api/auth/dev-login",
+    "POST /api/_echo"};
 
 std::string concrete(const std::string& pattern) {
   std::string out;

@@ -745,6 +745,137 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/pod-access/check": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The ingress's external authentication of a request to a pod host (nginx auth-url)
+         * @description Called by ingress-nginx for every request to a pod host, with the browser's headers and
+         *     the original URL in X-Original-URL. 204 when the pod's access level lets the request in
+         *     (public; the owner, an admin or, for level users, any signed-in user holding the pod
+         *     cookie; a valid share-link cookie); the request then marks the pod active. The pod host's
+         *     own /.neuropod/ paths always pass.
+         */
+        get: operations["checkPodAccess"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/pod-access/signin": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Where the ingress sends a browser without access to a pod (nginx auth-signin)
+         * @description With a valid session allowed in: 302 to the pod host's /.neuropod/callback with a ticket
+         *     valid 60 seconds. Without a session: 302 to the app's sign-in. A public pod: 302 to rd.
+         */
+        get: operations["podAccessSignin"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/.neuropod/callback": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** On a pod host, exchanges a ticket for a cookie scoped to that host */
+        get: operations["podAccessCallback"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/.neuropod/share/{token}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** On a pod host, opens a share link (a cookie until the link expires, at most 12 hours) */
+        get: operations["openShareLink"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/pods/{id}/access": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /** Who may open the pod's URLs */
+        put: operations["setPodAccess"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/pods/{id}/shares": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The pod's share links, newest first (their secrets are not kept) */
+        get: operations["listPodShares"];
+        put?: never;
+        /** A link that opens the pod for whoever holds it, until it expires or is revoked */
+        post: operations["createPodShare"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/pods/{id}/shares/{share_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /** Revoke a share link at once */
+        delete: operations["revokePodShare"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -787,6 +918,20 @@ export interface components {
             /** Format: date-time */
             created_at: string;
             read: boolean;
+        };
+        ShareLink: {
+            id: string;
+            label: string;
+            /** Format: date-time */
+            created_at: string;
+            /** Format: date-time */
+            expires_at: string;
+            /** Format: date-time */
+            revoked_at: string | null;
+            /** @enum {string} */
+            state: "active" | "expired" | "revoked";
+            /** @description Only in the answer that created it. */
+            url: string | null;
         };
         NotificationPage: {
             items: components["schemas"]["Notification"][];
@@ -866,6 +1011,18 @@ export interface components {
             urls: components["schemas"]["PodUrl"][];
             /** @description Latest progress (scheduling, image pulls, starts, failures), oldest first. */
             events: components["schemas"]["PodEvent"][];
+            /**
+             * @description Who may open the pod's URLs: its owner (and admins), any signed-in user, or anyone.
+             * @enum {string}
+             */
+            access: "owner" | "users" | "public";
+            /** @description Exempt from idle culling (when the admin allows it). */
+            keep_running: boolean;
+            /**
+             * Format: date-time
+             * @description Last authorised request through the ingress (written in batches).
+             */
+            last_activity_at: string | null;
             /** @description Charged so far. */
             cost_micros: number;
             created_at: string;
@@ -2403,6 +2560,205 @@ export interface operations {
         requestBody?: never;
         responses: {
             /** @description Marked (also when it already was). */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            default: components["responses"]["Error"];
+        };
+    };
+    checkPodAccess: {
+        parameters: {
+            query?: never;
+            header?: {
+                "X-Original-URL"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Let in. X-Neuropod-User names who (a user id, share:<id>, or public). */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            default: components["responses"]["Error"];
+        };
+    };
+    podAccessSignin: {
+        parameters: {
+            query: {
+                /** @description The pod URL the browser asked for. */
+                rd: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description To the callback, the sign-in, or the pod. */
+            302: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            default: components["responses"]["Error"];
+        };
+    };
+    podAccessCallback: {
+        parameters: {
+            query: {
+                ticket: string;
+                /** @description A path on the pod host. */
+                rd?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description To rd, with the pod cookie. */
+            302: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            default: components["responses"]["Error"];
+        };
+    };
+    openShareLink: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                token: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description To the pod, with the pod cookie. */
+            302: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            default: components["responses"]["Error"];
+        };
+    };
+    setPodAccess: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A 24-character hex id. Ids that do not parse answer 404. */
+                id: components["parameters"]["Id"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @enum {string} */
+                    access: "owner" | "users" | "public";
+                };
+            };
+        };
+        responses: {
+            /** @description The pod. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Pod"];
+                };
+            };
+            default: components["responses"]["Error"];
+        };
+    };
+    listPodShares: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A 24-character hex id. Ids that do not parse answer 404. */
+                id: components["parameters"]["Id"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The links. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: components["schemas"]["ShareLink"][];
+                    };
+                };
+            };
+            default: components["responses"]["Error"];
+        };
+    };
+    createPodShare: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A 24-character hex id. Ids that do not parse answer 404. */
+                id: components["parameters"]["Id"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    label?: string;
+                    /** @default 86400 */
+                    expires_in_seconds?: number;
+                };
+            };
+        };
+        responses: {
+            /** @description The link, with its URL (shown once). */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ShareLink"];
+                };
+            };
+            default: components["responses"]["Error"];
+        };
+    };
+    revokePodShare: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A 24-character hex id. Ids that do not parse answer 404. */
+                id: components["parameters"]["Id"];
+                share_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Revoked (also when it already was). */
             204: {
                 headers: {
                     [name: string]: unknown;

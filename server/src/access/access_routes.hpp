@@ -1,0 +1,32 @@
+#pragma once
+// The pod access endpoints (access/pod_access.hpp): the ingress check and sign-in, the pod
+// host's callback and share-link paths (routed to the API by each pod Ingress), and the owner's
+// settings (level, share links). Thin: parse, call PodAccess, answer.
+#include "access/activity.hpp"
+#include "access/pod_access.hpp"
+#include "http/router.hpp"
+
+namespace neuropod::access {
+
+class AccessRoutes {
+ public:
+  AccessRoutes(PodAccess& access, ActivityRecorder& activity, auth::AuthService& auth)
+      : access_(access), activity_(activity), auth_(auth) {}
+  void register_routes(http::Router& router);
+
+ private:
+  boost::asio::awaitable<http::Response> check(http::Request& req);
+  boost::asio::awaitable<http::Response> signin(http::Request& req);
+  boost::asio::awaitable<http::Response> callback(http::Request& req);
+  boost::asio::awaitable<http::Response> share_link(http::Request& req);
+  boost::asio::awaitable<http::Response> set_level(http::Request& req);
+  boost::asio::awaitable<http::Response> list_shares(http::Request& req);
+  boost::asio::awaitable<http::Response> create_share(http::Request& req);
+  boost::asio::awaitable<http::Response> revoke_share(http::Request& req);
+
+  PodAccess& access_;
+  ActivityRecorder& activity_;
+  auth::AuthService& auth_;
+};
+
+}  // namespace neuropod::access
