@@ -912,7 +912,7 @@ export interface components {
             id: string;
             user_id: string;
             /** @enum {string} */
-            kind: "low_balance" | "critical_balance" | "out_of_credit" | "pod_failed" | "idle_warning" | "pod_culled";
+            kind: "low_balance" | "critical_balance" | "out_of_credit" | "pod_failed";
             message: string;
             data: Record<string, never>;
             /** Format: date-time */

@@ -26,6 +26,8 @@ const EVENT_SCHEMAS: Record<string, SchemaName> = {
   'pod.status': 'Pod',
   'pod.deleted': 'PodDeletedEvent',
   'pod.progress': 'PodProgressEvent',
+  'balance.changed': 'BalanceChangedEvent',
+  'notification.created': 'Notification',
 };
 
 /** Every message so far is an EventEnvelope whose data matches its type's schema. */
