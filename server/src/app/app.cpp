@@ -29,6 +29,8 @@
 #include "core/rate_limiter.hpp"
 #include "http/client.hpp"
 #include "http/security.hpp"
+#include "idle/idle_culler.hpp"
+#include "idle/lifecycle.hpp"
 #include "k8s/kube_runtime.hpp"
 #include "metering/billing_loop.hpp"
 #include "metering/billing_routes.hpp"
@@ -140,6 +142,15 @@ access::AccessOptions access_options(const core::Config& cfg) {
   return o;
 }
 
+// Idle culling on the instance leading the reconciler (nothing runs without a cluster).
+idle::CullerOptions culler_options(const pods::Reconciler* reconciler) {
+  idle::CullerOptions o;
+  if (reconciler != nullptr) {
+    o.leading = [reconciler] { return reconciler->leading(); };
+  }
+  return o;
+}
+
 }  // namespace
 
 struct App::Parts {
@@ -168,6 +179,8 @@ struct App::Parts {
         auth(cfg, clock, users, sessions, audit, ledger, catalog),
         pod_access(db, auth, pods, clock, access_options(cfg)),
         activity(db, clock),
+        culler(db, catalog, pods, notifications, clock, culler_options(reconciler.get())),
+        lifecycle(db, catalog, pods, pod_store, users, clock),
         google(cfg.auth.google, outbound, clock, cfg.outbound.timeout),
         general_limit(clock, cfg.auth.rate.general_per_minute),
         sign_in_limit(clock, cfg.auth.rate.auth_per_minute),
@@ -185,6 +198,7 @@ struct App::Parts {
         billing_routes(reports, ledger),
         notification_routes(notifications),
         access_routes(pod_access, activity, auth),
+        lifecycle_routes(lifecycle),
         hub(bus, clock),
         ws_routes(hub, cfg.auth.cookie_name),
         contract(register_all(), cfg.env == core::Environment::test
@@ -222,6 +236,7 @@ struct App::Parts {
     billing_routes.register_routes(router);
     notification_routes.register_routes(router);
     access_routes.register_routes(router);
+    lifecycle_routes.register_routes(router);
     ws_routes.register_routes(router);
     return router.routes();
   }
@@ -264,6 +279,8 @@ struct App::Parts {
   auth::AuthService auth;
   access::PodAccess pod_access;
   access::ActivityRecorder activity;
+  idle::IdleCuller culler;
+  idle::Lifecycle lifecycle;
   auth::GoogleAuth google;
   core::RateLimiter general_limit;
   core::RateLimiter sign_in_limit;
@@ -278,6 +295,7 @@ struct App::Parts {
   metering::BillingRoutes billing_routes;
   notify::NotificationRoutes notification_routes;
   access::AccessRoutes access_routes;
+  idle::LifecycleRoutes lifecycle_routes;
   realtime::Hub hub;
   realtime::WsRoutes ws_routes;
   contract::ContractRoutes contract_routes;
@@ -341,6 +359,12 @@ boost::asio::awaitable<void> App::run_background() {
           log::error("access.activity_crashed", {});
         }
       });
+  boost::asio::co_spawn(ex, parts_->culler.run(parts_->stop_background.get_token()),
+                        [](const std::exception_ptr& e) {
+                          if (e) {
+                            log::error("idle.culler_crashed", {});
+                          }
+                        });
   boost::asio::co_spawn(ex, parts_->hub.run(parts_->stop_background.get_token()),
                         [](const std::exception_ptr& e) {
                           if (e) {

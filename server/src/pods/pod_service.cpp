@@ -577,6 +577,18 @@ asio::awaitable<std::int64_t> PodService::stop_all_of(db::Oid user, std::string 
   co_return n;
 }
 
+asio::awaitable<std::optional<Pod>> PodService::stop_if(db::Oid id, std::string reason,
+                                                        std::string message,
+                                                        std::function<bool(const Pod&)> still) {
+  auto guard = co_await pod_locks_.lock(id.to_string());
+  auto pod = co_await store_.find(id);
+  if (!pod || pod->deleted || pod->desired != kRunning || (still && !still(*pod))) {
+    co_return std::nullopt;
+  }
+  co_await stop_locked(*pod, std::move(reason), std::move(message));
+  co_return pod;
+}
+
 // ------------------------------------------------------------------------------------------------
 // Reconciler side
 

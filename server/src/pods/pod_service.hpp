@@ -78,6 +78,11 @@ class PodService {
   // "AccountBlocked") and `message` (plain words). Returns how many were asked to stop.
   boost::asio::awaitable<std::int64_t> stop_all_of(db::Oid user, std::string reason,
                                                    std::string message);
+  // Stops one pod for the platform (idle culling) when it is still asked to run and `still`
+  // (checked on the fresh record, under the pod's lock) says so. Returns the record when stopped.
+  boost::asio::awaitable<std::optional<Pod>> stop_if(db::Oid id, std::string reason,
+                                                     std::string message,
+                                                     std::function<bool(const Pod&)> still);
 
   // ---- The reconciler's side (see reconciler.hpp).
   // Moves the record towards what Kubernetes shows, and the cluster towards what the record asks.

@@ -841,6 +841,40 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/pods/{id}/lifecycle": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Why the pod is still running and when it will stop (idle culling, balance) */
+        get: operations["getPodLifecycle"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/pods/{id}/keep-running": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /** Exempt the pod from idle culling (long jobs with no browser attached), if the admin allows it */
+        put: operations["setPodKeepRunning"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/pods/{id}/shares": {
         parameters: {
             query?: never;
@@ -906,18 +940,61 @@ export interface components {
          *     the largest and the smallest, at the price of the running pods) and out_of_credit (the
          *     balance is used up and the running pods were stopped, workspaces kept):
          *     {balance_micros, burn_rate_micros_per_hour, runway_seconds, threshold_minutes (0 for out_of_credit)};
-         *     pod_failed: {pod_id, pod_name, reason}.
+         *     pod_failed: {pod_id, pod_name, reason}; idle_warning (the pod stops soon for lack of
+         *     activity): {pod_id, pod_name, stop_at}; pod_culled (it was stopped): {pod_id, pod_name}.
          */
         Notification: {
             id: string;
             user_id: string;
             /** @enum {string} */
-            kind: "low_balance" | "critical_balance" | "out_of_credit" | "pod_failed";
+            kind: "low_balance" | "critical_balance" | "out_of_credit" | "pod_failed" | "idle_warning" | "pod_culled";
             message: string;
             data: Record<string, never>;
             /** Format: date-time */
             created_at: string;
             read: boolean;
+        };
+        LifecycleReport: {
+            pod_id: string;
+            status: components["schemas"]["PodStatus"];
+            /** @description Asked to run. */
+            running: boolean;
+            /** Format: date-time */
+            running_since: string | null;
+            /** Format: date-time */
+            last_activity_at: string | null;
+            idle: {
+                timeout_minutes: number;
+                /** @enum {string} */
+                culling: "on" | "off" | "exempt";
+                keep_running: boolean;
+                keep_running_allowed: boolean;
+                /**
+                 * Format: date-time
+                 * @description When idle culling stops it if nothing happens.
+                 */
+                stop_at: string | null;
+            };
+            balance: {
+                /** @description The owner is an admin. */
+                unlimited: boolean;
+                balance_micros: number;
+                /** @description All of the owner's running pods. */
+                burn_rate_micros_per_hour: number;
+                runway_seconds: number | null;
+                /**
+                 * Format: date-time
+                 * @description When the balance runs out at this rate.
+                 */
+                stop_at: string | null;
+            };
+            /**
+             * Format: date-time
+             * @description The earlier of the two.
+             */
+            stop_at: string | null;
+            /** @description The same, in plain sentences. */
+            reasons: string[];
         };
         ShareLink: {
             id: string;
@@ -2671,6 +2748,60 @@ export interface operations {
                 "application/json": {
                     /** @enum {string} */
                     access: "owner" | "users" | "public";
+                };
+            };
+        };
+        responses: {
+            /** @description The pod. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Pod"];
+                };
+            };
+            default: components["responses"]["Error"];
+        };
+    };
+    getPodLifecycle: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A 24-character hex id. Ids that do not parse answer 404. */
+                id: components["parameters"]["Id"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The report. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["LifecycleReport"];
+                };
+            };
+            default: components["responses"]["Error"];
+        };
+    };
+    setPodKeepRunning: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A 24-character hex id. Ids that do not parse answer 404. */
+                id: components["parameters"]["Id"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    keep_running: boolean;
                 };
             };
         };
