@@ -70,10 +70,15 @@ asio::awaitable<std::size_t> ActivityRecorder::flush() {
 }
 
 asio::awaitable<void> ActivityRecorder::run(std::chrono::milliseconds every, std::stop_token stop) {
-  while (co_await core::sleep_for(every, stop)) {
+  // Not `while (co_await ...)`: g++ 12 miscompiles a co_await in a loop condition (the frame's
+  // copy of `stop` is read after it is gone).
+  for (;;) {
+    const bool more = co_await core::sleep_for(every, stop);
     co_await flush();
+    if (!more) {
+      break;
+    }
   }
-  co_await flush();
 }
 
 }  // namespace neuropod::access

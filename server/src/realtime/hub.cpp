@@ -175,7 +175,12 @@ asio::awaitable<void> Hub::serve(http::WebSocket& ws, http::Principal who, std::
 
 asio::awaitable<void> Hub::run(std::stop_token stop) {
   auto impl = impl_;
-  while (co_await core::sleep_for(impl->options.recheck_every, stop)) {
+  for (;;) {
+    // Not in the loop's condition: see DEVELOPERS.md (g++ 12 and co_await in a condition).
+    const bool more = co_await core::sleep_for(impl->options.recheck_every, stop);
+    if (!more) {
+      break;
+    }
     if (!impl->check) {
       continue;
     }

@@ -49,6 +49,8 @@ function unreachableKubeconfig(): string {
   return path;
 }
 const KUBE = { NEUROPOD_KUBECONFIG: unreachableKubeconfig() };
+/** Production refuses pod URLs without the ingress auth check (access/pod_access.hpp). */
+const POD_AUTH = { NEUROPOD_POD_AUTH_URL: 'http://neuropod-api.neuropod.svc:3000/api/pod-access/check' };
 
 /** Runs the binary to completion (it must refuse to start) and returns its exit code and stderr. */
 function runToExit(env: Record<string, string>): Promise<{ code: number | null; stderr: string }> {
@@ -142,7 +144,7 @@ describe('sign-in configuration', () => {
   });
 
   it('refuses to start in production with the development sign-in, without Google, or without session keys', async () => {
-    const base = { NEUROPOD_ENV: 'production', APP_ORIGIN: 'https://app.neuropod.online', ...KUBE };
+    const base = { NEUROPOD_ENV: 'production', APP_ORIGIN: 'https://app.neuropod.online', ...KUBE, ...POD_AUTH };
     const google = {
       GOOGLE_CLIENT_ID: 'x.apps.googleusercontent.com',
       GOOGLE_CLIENT_SECRET: 's',
@@ -161,6 +163,10 @@ describe('sign-in configuration', () => {
     const noCluster = await runToExit({ ...base, ...google, ...keys, NEUROPOD_KUBECONFIG: '' });
     expect(noCluster.code).toBe(2);
     expect(noCluster.stderr).toContain('NEUROPOD_KUBECONFIG');
+    // Pod URLs protected by the ingress auth check, or no start.
+    const openPods = await runToExit({ ...base, ...google, ...keys, NEUROPOD_POD_AUTH_URL: '' });
+    expect(openPods.code).toBe(2);
+    expect(openPods.stderr).toContain('NEUROPOD_POD_AUTH_URL');
     const ok = await runToExit({ ...base, ...google, ...keys });
     expect(ok.stderr).toBe('');
     expect(ok.code).toBe(0);
@@ -175,6 +181,7 @@ describe('sign-in configuration', () => {
       GOOGLE_REDIRECT_URI: 'https://api.neuropod.online/api/auth/google/callback',
       NEUROPOD_SESSION_KEYS: `k1:${'b'.repeat(48)}`,
       ...KUBE,
+      ...POD_AUTH,
     });
     const status = await fetch(s.url('/api/status'));
     expect(status.headers.get('strict-transport-security')).toContain('max-age=');
