@@ -10,7 +10,7 @@ using nlohmann::json;
 
 namespace {
 
-constexpr std::int64_t kDefaultShareSeconds = 24 * 3600;
+constexpr std::int64_t kDefaultShareSeconds = std::int64_t{24} * 3600;
 
 db::Oid pod_id(const http::Request& req) {
   auto id = db::Oid::parse(req.params.at("id"));

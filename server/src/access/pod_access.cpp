@@ -346,15 +346,9 @@ struct PodAccess::Impl {
   }
 
   asio::awaitable<void> save_shares(const db::Oid& pod, const std::vector<StoredShare>& shares) {
-    db::Doc filter;
-    filter.append("_id", pod);
     db::Doc set;
     set.append("shares", shares_array(shares));
-    db::Doc update;
-    update.append("$set", set);
-    co_await db.run([&filter, &update](db::Conn& c) {
-      c.collection(db::collections::kPod).update_one(filter, update);
-    });
+    co_await pods.set_fields(pod, std::move(set));
   }
 };
 
@@ -505,15 +499,9 @@ asio::awaitable<pods::Pod> PodAccess::set_level(pods::Actor actor, db::Oid id, s
     throw core::ValidationError("access", "must be owner, users or public");
   }
   auto pod = co_await impl_->pods.get(actor, id);
-  db::Doc filter;
-  filter.append("_id", id);
   db::Doc set;
   set.append("access", level);
-  db::Doc update;
-  update.append("$set", set);
-  co_await impl_->db.run([&filter, &update](db::Conn& c) {
-    c.collection(db::collections::kPod).update_one(filter, update);
-  });
+  co_await impl_->pods.set_fields(id, std::move(set));
   impl_->forget(pod);
   pod.access = level;
   co_return pod;

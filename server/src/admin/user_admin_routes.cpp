@@ -147,6 +147,10 @@ boost::asio::awaitable<http::Response> UserAdminRoutes::balance(http::Request& r
                          .subject_user_id = user.id.to_string(),
                          .details = billing::to_json(entry)};
   co_await audit_.record(std::move(log_entry));
+  bus_.publish(core::Event{
+      "balance.changed",
+      user.id.to_string(),
+      {{"user_id", user.id.to_string()}, {"balance_micros", entry.balance_after.value()}}});
   auto updated = co_await users_.find_by_id(user.id);
   co_return http::Response::json(200, {{"user", users::to_json(updated.value_or(user))},
                                        {"transaction", billing::to_json(entry)}});

@@ -5,6 +5,7 @@
 #include "auth/auth_service.hpp"
 #include "auth/session_store.hpp"
 #include "billing/ledger.hpp"
+#include "core/event_bus.hpp"
 #include "http/router.hpp"
 #include "users/user_store.hpp"
 
@@ -13,8 +14,13 @@ namespace neuropod::admin {
 class UserAdminRoutes {
  public:
   UserAdminRoutes(users::UserStore& users, auth::SessionStore& sessions, billing::Ledger& ledger,
-                  auth::AuthService& auth, audit::AuditLog& audit)
-      : users_(users), sessions_(sessions), ledger_(ledger), auth_(auth), audit_(audit) {}
+                  auth::AuthService& auth, audit::AuditLog& audit, core::EventBus& bus)
+      : users_(users),
+        sessions_(sessions),
+        ledger_(ledger),
+        auth_(auth),
+        audit_(audit),
+        bus_(bus) {}
   void register_routes(http::Router& router);
 
  private:
@@ -29,6 +35,7 @@ class UserAdminRoutes {
   billing::Ledger& ledger_;
   auth::AuthService& auth_;
   audit::AuditLog& audit_;
+  core::EventBus& bus_;  // balance.changed after a credit or correction
 };
 
 }  // namespace neuropod::admin

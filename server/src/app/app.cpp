@@ -180,7 +180,7 @@ struct App::Parts {
         pod_access(db, auth, pods, clock, access_options(cfg)),
         activity(db, clock),
         culler(db, catalog, pods, notifications, clock, culler_options(reconciler.get())),
-        lifecycle(db, catalog, pods, pod_store, users, clock),
+        lifecycle(catalog, pods, pod_store, users, clock),
         google(cfg.auth.google, outbound, clock, cfg.outbound.timeout),
         general_limit(clock, cfg.auth.rate.general_per_minute),
         sign_in_limit(clock, cfg.auth.rate.auth_per_minute),
@@ -193,7 +193,7 @@ struct App::Parts {
         status_routes(db, clock, cfg.env, pod_runtime.get()),
         auth_routes(cfg, clock, auth, google, users, audit),
         catalog_routes(catalog, audit),
-        user_admin_routes(users, sessions, ledger, auth, audit),
+        user_admin_routes(users, sessions, ledger, auth, audit, bus),
         pod_routes(pods, audit),
         billing_routes(reports, ledger),
         notification_routes(notifications),
@@ -215,6 +215,13 @@ struct App::Parts {
       } else {
         hub.disconnect_session(session_id, "signed out");
       }
+    });
+    auth.set_sign_up_hook([this](const users::User& u) {
+      // Admin-only (no user id): the admins' channel.
+      bus.publish(
+          core::Event{"user.signed_up",
+                      "",
+                      {{"user_id", u.id.to_string()}, {"email", u.email}, {"name", u.name}}});
     });
     hub.set_session_check([this](std::string credential) { return session_valid(credential); });
     auth.set_block_hook([this](db::Oid user) -> boost::asio::awaitable<void> {

@@ -123,6 +123,9 @@ boost::asio::awaitable<SignedIn> AuthService::sign_in(Identity id, audit::Actor 
                            .role = admin ? users::Role::admin : users::Role::client};
       user = co_await users_.create(std::move(fresh));
       log::info("auth.user_created", {{"user_id", user->id.to_string()}, {"admin", admin}});
+      if (sign_up_hook_) {
+        sign_up_hook_(*user);
+      }
     } catch (const users::EmailTaken&) {
       // Lost the race: the next attempt finds it.
     }

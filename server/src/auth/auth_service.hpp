@@ -79,6 +79,10 @@ class AuthService {
       std::function<void(const std::string& session_id, const std::string& user_id)>;
   void set_session_end_hook(SessionEndHook hook) { session_end_hook_ = std::move(hook); }
 
+  // Told once when a sign-in created a user (the app publishes the admins' "user.signed_up").
+  using SignUpHook = std::function<void(const users::User&)>;
+  void set_sign_up_hook(SignUpHook hook) { sign_up_hook_ = std::move(hook); }
+
   // Forgets cached sessions of a user on this instance (after a change elsewhere).
   void forget_user(const std::string& user_id);
 
@@ -105,6 +109,7 @@ class AuthService {
   std::unique_ptr<Cache> cache_;
   BlockHook block_hook_;
   SessionEndHook session_end_hook_;
+  SignUpHook sign_up_hook_;
 
   void sessions_ended(const std::string& session_id, const std::string& user_id) const {
     if (session_end_hook_) {

@@ -133,15 +133,9 @@ asio::awaitable<pods::Pod> Lifecycle::set_keep_running(pods::Actor actor, db::Oi
   if (keep && !settings.allow_keep_running) {
     throw core::Forbidden("The administrator does not allow keeping pods running when idle");
   }
-  db::Doc filter;
-  filter.append("_id", id);
   db::Doc set;
   set.append("keep_running", keep);
-  db::Doc update;
-  update.append("$set", set);
-  co_await db_.run([&filter, &update](db::Conn& c) {
-    c.collection(db::collections::kPod).update_one(filter, update);
-  });
+  co_await pods_.set_fields(id, std::move(set));
   pod.keep_running = keep;
   co_return pod;
 }

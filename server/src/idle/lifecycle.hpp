@@ -18,9 +18,9 @@ namespace neuropod::idle {
 
 class Lifecycle {
  public:
-  Lifecycle(db::Database& db, catalog::Catalog& catalog, pods::PodService& pods,
-            pods::PodStore& store, users::UserStore& users, const core::Clock& clock)
-      : db_(db), catalog_(catalog), pods_(pods), store_(store), users_(users), clock_(clock) {}
+  Lifecycle(catalog::Catalog& catalog, pods::PodService& pods, pods::PodStore& store,
+            users::UserStore& users, const core::Clock& clock)
+      : catalog_(catalog), pods_(pods), store_(store), users_(users), clock_(clock) {}
 
   // The LifecycleReport schema (api/openapi.yaml). NotFound for another user's pod.
   boost::asio::awaitable<nlohmann::json> report(pods::Actor actor, db::Oid pod);
@@ -28,7 +28,6 @@ class Lifecycle {
   boost::asio::awaitable<pods::Pod> set_keep_running(pods::Actor actor, db::Oid pod, bool keep);
 
  private:
-  db::Database& db_;
   catalog::Catalog& catalog_;
   pods::PodService& pods_;
   pods::PodStore& store_;

@@ -577,6 +577,11 @@ asio::awaitable<std::int64_t> PodService::stop_all_of(db::Oid user, std::string 
   co_return n;
 }
 
+asio::awaitable<void> PodService::set_fields(db::Oid id, db::Doc fields) {
+  auto guard = co_await pod_locks_.lock(id.to_string());
+  co_await store_.set_fields(id, std::move(fields));
+}
+
 asio::awaitable<std::optional<Pod>> PodService::stop_if(db::Oid id, std::string reason,
                                                         std::string message,
                                                         std::function<bool(const Pod&)> still) {

@@ -78,6 +78,10 @@ class PodService {
   // "AccountBlocked") and `message` (plain words). Returns how many were asked to stop.
   boost::asio::awaitable<std::int64_t> stop_all_of(db::Oid user, std::string reason,
                                                    std::string message);
+  // $set of fields other modules own on a Pod document (access level, share links, keep
+  // running), under the pod's lock: FerretDB writes a whole document per update, so a concurrent
+  // save of the record would otherwise put the old values back.
+  boost::asio::awaitable<void> set_fields(db::Oid id, db::Doc fields);
   // Stops one pod for the platform (idle culling) when it is still asked to run and `still`
   // (checked on the fresh record, under the pod's lock) says so. Returns the record when stopped.
   boost::asio::awaitable<std::optional<Pod>> stop_if(db::Oid id, std::string reason,

@@ -110,4 +110,14 @@ boost::asio::awaitable<void> PodStore::save(Pod& pod) {
   });
 }
 
+boost::asio::awaitable<void> PodStore::set_fields(db::Oid id, db::Doc fields) {
+  db::Doc filter;
+  filter.append("_id", id);
+  db::Doc update;
+  update.append("$set", fields);
+  co_await db_.run([&filter, &update](db::Conn& c) {
+    c.collection(db::collections::kPod).update_one(filter, update);
+  });
+}
+
 }  // namespace neuropod::pods

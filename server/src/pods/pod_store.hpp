@@ -31,6 +31,8 @@ class PodStore {
   boost::asio::awaitable<std::vector<Pod>> live();
   // Replaces the whole record (the caller holds the pod's lock), updated_at = now.
   boost::asio::awaitable<void> save(Pod& pod);
+  // $set of `fields` on the pod's document (fields to_doc does not write).
+  boost::asio::awaitable<void> set_fields(db::Oid id, db::Doc fields);
 
  private:
   db::Database& db_;

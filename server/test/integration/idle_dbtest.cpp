@@ -52,8 +52,7 @@ class IdleTest : public ::testing::Test {
     pods_ = std::make_unique<pods::PodService>(*store_, *users_, *catalog_, nullptr, bus_, clock_);
     notifications_ = std::make_unique<notify::Notifications>(*db_, bus_, clock_);
     culler_ = culler();
-    lifecycle_ =
-        std::make_unique<idle::Lifecycle>(*db_, *catalog_, *pods_, *store_, *users_, clock_);
+    lifecycle_ = std::make_unique<idle::Lifecycle>(*catalog_, *pods_, *store_, *users_, clock_);
   }
 
   void TearDown() override {

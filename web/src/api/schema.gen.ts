@@ -928,7 +928,13 @@ export interface components {
         PodDeletedEvent: {
             id: string;
         };
-        /** @description A user's balance changed (the billing pass charged their pods, a run was settled). */
+        /** @description A sign-in created a user (admins only). */
+        UserSignedUpEvent: {
+            user_id: string;
+            email: string;
+            name: string;
+        };
+        /** @description A user's balance changed (the billing pass charged their pods, a run was settled, an admin credited or corrected it). */
         BalanceChangedEvent: {
             user_id: string;
             balance_micros: number;

@@ -28,6 +28,7 @@ const EVENT_SCHEMAS: Record<string, SchemaName> = {
   'pod.progress': 'PodProgressEvent',
   'balance.changed': 'BalanceChangedEvent',
   'notification.created': 'Notification',
+  'user.signed_up': 'UserSignedUpEvent',
 };
 
 /** Every message so far is an EventEnvelope whose data matches its type's schema. */
@@ -97,6 +98,28 @@ describe('GET /api/ws', () => {
     expectValidEvents(b);
     a.close();
     b.close();
+  });
+
+  it('tells admins of new users, and a user of a credit to their balance', async () => {
+    const admin = await signedIn('admin', ADMIN);
+    const watch = await socketOf(admin);
+    const erin = await signedIn('erin');
+    const erinId = await userId(erin);
+    await watch.until(
+      () => watch.ofType('user.signed_up').some((m) => m.data.user_id === erinId),
+      10_000,
+      'user.signed_up',
+    );
+    const e = await socketOf(erin);
+    expect(e.ofType('user.signed_up')).toEqual([]); // admins only
+    const credit = await admin.post(`/api/admin/users/${erinId}/balance`, { mode: 'add', amount_micros: 2_500_000, reason: 'a test credit' });
+    expect(credit.status, credit.text).toBe(200);
+    const balance = (credit.json as { user: { balance_micros: number } }).user.balance_micros;
+    await e.until(() => e.ofType('balance.changed').some((m) => m.data.balance_micros === balance), 10_000, 'balance.changed');
+    expectValidEvents(watch);
+    expectValidEvents(e);
+    watch.close();
+    e.close();
   });
 
   it('closes the socket (1008) when the user signs out, or is blocked', async () => {
