@@ -186,9 +186,20 @@ Share public_share(const StoredShare& s) {
   return out;
 }
 
+// A pod cookie once its signature was checked (kept so a request costs no HMAC or JSON parse).
+struct CookieClaims {
+  std::string host;
+  std::string pod;
+  std::string sid;    // a signed-in user's cookie
+  std::string share;  // a share link's cookie
+  std::int64_t exp = 0;
+};
+constexpr std::size_t kMaxVerifiedCookies = 100'000;
+
 // What the check needs of the pod behind a host.
 struct HostEntry {
   bool exists = false;
+  bool refreshing = false;  // one request re-reads an expired entry; the others use it meanwhile
   std::string pod_id;
   std::string user_id;
   std::string access = "owner";
@@ -237,6 +248,32 @@ struct PodAccess::Impl {
   std::mutex mu;
   std::unordered_map<std::string, HostEntry> hosts;
   std::unordered_map<std::string, std::int64_t> used_tickets;  // jti -> expiry (unix s)
+  std::unordered_map<std::string, CookieClaims> verified;      // cookie value -> its claims
+
+  std::optional<CookieClaims> cookie_claims(const std::string& cookie, const std::string& host) {
+    const auto now = unix_s(clock.now());
+    {
+      std::lock_guard lock(mu);
+      if (const auto it = verified.find(cookie); it != verified.end()) {
+        if (it->second.host != host || it->second.exp <= now) {
+          return std::nullopt;
+        }
+        return it->second;
+      }
+    }
+    const auto claims = verify(cookie, kCookieType, host);
+    if (!claims) {
+      return std::nullopt;  // not kept: forged cookies must not fill the map
+    }
+    CookieClaims c{host, claims->value("pod", ""), claims->value("sid", ""),
+                   claims->value("share", ""), claims->at("exp").get<std::int64_t>()};
+    std::lock_guard lock(mu);
+    if (verified.size() >= kMaxVerifiedCookies) {
+      verified.clear();
+    }
+    verified.emplace(cookie, c);
+    return c;
+  }
 
   asio::awaitable<HostEntry> load(const std::string& host) {
     db::Doc filter;
@@ -259,10 +296,24 @@ struct PodAccess::Impl {
     if (!fresh) {
       std::lock_guard lock(mu);
       const auto it = hosts.find(host);
-      if (it != hosts.end() && clock.now() - it->second.fetched_at < options.cache_ttl) {
-        co_return it->second;
+      if (it != hosts.end()) {
+        // Fresh, or stale while another request re-reads it (no stampede on expiry).
+        if (clock.now() - it->second.fetched_at < options.cache_ttl || it->second.refreshing) {
+          co_return it->second;
+        }
+        it->second.refreshing = true;
       }
     }
+    struct RefreshDone {
+      Impl* impl;
+      const std::string& host;
+      ~RefreshDone() {
+        std::lock_guard lock(impl->mu);
+        if (auto it = impl->hosts.find(host); it != impl->hosts.end()) {
+          it->second.refreshing = false;
+        }
+      }
+    } refresh_done{this, host};
     auto e = co_await load(host);
     {
       std::lock_guard lock(mu);
@@ -391,17 +442,16 @@ asio::awaitable<Decision> PodAccess::check(std::string host, std::optional<std::
   if (!cookie || cookie->empty()) {
     co_return d;
   }
-  const auto claims = impl_->verify(*cookie, kCookieType, host);
-  if (!claims || claims->value("pod", "") != e.pod_id) {
+  const auto claims = impl_->cookie_claims(*cookie, host);
+  if (!claims || claims->pod != e.pod_id) {
     co_return d;
   }
-  if (claims->contains("share")) {
-    const auto share = claims->value("share", "");
-    d.allowed = impl_->share_valid(e, share);
-    d.subject = "share:" + share;
+  if (!claims->share.empty()) {
+    d.allowed = impl_->share_valid(e, claims->share);
+    d.subject = "share:" + claims->share;
     co_return d;
   }
-  const auto who = co_await impl_->principal_of(claims->value("sid", ""));
+  const auto who = co_await impl_->principal_of(claims->sid);
   if (who && Impl::allows(e, *who)) {
     d.allowed = true;
     d.subject = who->user_id;

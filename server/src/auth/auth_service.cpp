@@ -46,6 +46,7 @@ struct AuthService::Cache {
     core::TimePoint session_expires;
     core::TimePoint last_seen;
     core::TimePoint checked_at;
+    bool refreshing = false;  // one request re-reads an expired entry; the others use it meanwhile
   };
   std::mutex mu;
   std::unordered_map<std::string, Entry> by_session;
@@ -200,15 +201,30 @@ boost::asio::awaitable<http::Principal> AuthService::session_principal(std::stri
   {
     std::lock_guard lock(cache_->mu);
     auto it = cache_->by_session.find(sid);
-    if (it != cache_->by_session.end() &&
-        now - it->second.checked_at < config_.auth.session_cache_ttl &&
-        now < it->second.session_expires) {
-      if (it->second.blocked) {
-        throw blocked_error();
+    if (it != cache_->by_session.end() && now < it->second.session_expires) {
+      // Fresh, or stale while another request re-reads it (no stampede on the database when an
+      // entry expires under load).
+      const bool fresh = now - it->second.checked_at < config_.auth.session_cache_ttl;
+      if (fresh || it->second.refreshing) {
+        if (it->second.blocked) {
+          throw blocked_error();
+        }
+        co_return it->second.principal;
       }
-      co_return it->second.principal;
+      it->second.refreshing = true;
     }
   }
+  // Clears `refreshing` when the re-read ends without replacing the entry (an error).
+  struct RefreshDone {
+    Cache* cache;
+    const std::string& sid;
+    ~RefreshDone() {
+      std::lock_guard lock(cache->mu);
+      if (auto it = cache->by_session.find(sid); it != cache->by_session.end()) {
+        it->second.refreshing = false;
+      }
+    }
+  } refresh_done{cache_.get(), sid};
 
   const auto session_id = parse_oid_or(sid, "invalid");
   auto session = co_await sessions_.find(session_id);

@@ -42,8 +42,12 @@ std::optional<Response> SecurityMiddleware::before_routing(Request& req) {
       }
     }
   }
-  if (auto wait = limit_.acquire("ip:" + req.remote_ip)) {
-    throw core::TooManyRequests(wait->count());
+  const bool unlimited = std::find(options_.unlimited_paths.begin(), options_.unlimited_paths.end(),
+                                   req.path) != options_.unlimited_paths.end();
+  if (!unlimited) {
+    if (auto wait = limit_.acquire("ip:" + req.remote_ip)) {
+      throw core::TooManyRequests(wait->count());
+    }
   }
   if (req.method == "OPTIONS") {
     auto origin = req.headers.get("origin");

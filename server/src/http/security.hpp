@@ -16,6 +16,9 @@ struct SecurityOptions {
   std::vector<std::string> allowed_origins;
   bool production = false;
   bool trust_proxy_headers = false;
+  // Paths (exact) not counted against the per-IP limit: the ingress controller's auth check,
+  // which every request to every pod goes through from the controller's few addresses.
+  std::vector<std::string> unlimited_paths;
 };
 
 class SecurityMiddleware final : public Middleware {

@@ -319,6 +319,7 @@ json ingress(const PodSpecInput& input) {
       annotate("auth-signin", input.auth_signin);
     }
     annotate("auth-response-headers", "X-Neuropod-User");
+    annotate("auth-keepalive", "16");  // kept-alive connections to the check, not one per request
   }
 
   json meta = metadata(input);

@@ -109,7 +109,8 @@ nlohmann::json service(const PodSpecInput& input);
 // - proxy-body-size "0" (no limit: model uploads), proxy-buffering "off" (streamed responses);
 // - limit-rps "50", limit-burst-multiplier "5": per client IP, per Ingress;
 // - when auth_url is non-empty: auth-url, auth-signin (when non-empty) and auth-response-headers
-//   "X-Neuropod-User"; no auth cache, so a revoked session or access stops at once;
+//   "X-Neuropod-User", auth-keepalive "16" (the controller keeps connections to the check open);
+//   no auth cache, so a revoked session or access stops at once;
 // - with access_service, each rule also routes /.neuropod/ (Prefix) to that Service (the API's
 //   pod sign-in callback and share links; the auth check lets those paths through).
 // No tls section: TLS ends at Cloudflare Tunnel in front of the ingress controller, which is

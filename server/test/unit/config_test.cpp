@@ -119,7 +119,8 @@ const neuropod::core::EnvMap kProductionOk = {
     {"GOOGLE_REDIRECT_URI", "https://api.neuropod.online/api/auth/google/callback"},
     {"NEUROPOD_SESSION_KEYS",
      "k2:0123456789abcdef0123456789abcdef,k1:abcdefabcdefabcdefabcdefabcdefab"},
-    {"NEUROPOD_KUBECONFIG", "/etc/neuropod/kubeconfig"}};
+    {"NEUROPOD_KUBECONFIG", "/etc/neuropod/kubeconfig"},
+    {"NEUROPOD_POD_AUTH_URL", "http://neuropod-api.neuropod.svc:3000/api/pod-access/check"}};
 }  // namespace
 
 TEST(KubernetesConfig, DefaultsAndValidation) {
@@ -153,6 +154,16 @@ TEST(KubernetesConfig, ProductionNeedsACluster) {
   EXPECT_TRUE(mentions(problems_of(env), "NEUROPOD_KUBECONFIG"));
   env["KUBERNETES_SERVICE_HOST"] = "10.96.0.1";
   EXPECT_NO_THROW(Config::from_env(env));
+}
+
+TEST(KubernetesConfig, ProductionProtectsPodUrls) {
+  auto env = kProductionOk;
+  env.erase("NEUROPOD_POD_AUTH_URL");
+  EXPECT_TRUE(mentions(problems_of(env), "NEUROPOD_POD_AUTH_URL"));
+  const auto c = Config::from_env(kProductionOk);
+  EXPECT_EQ(c.k8s.pod_auth_url, "http://neuropod-api.neuropod.svc:3000/api/pod-access/check");
+  // Outside production an unprotected development set-up is fine.
+  EXPECT_TRUE(Config::from_env({{"NEUROPOD_KUBECONFIG", "/k"}}).k8s.pod_auth_url.empty());
 }
 
 TEST(AuthConfig, DevelopmentDefaultsToTheDevSignInAndABuiltInKey) {

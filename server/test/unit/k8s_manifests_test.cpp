@@ -388,7 +388,20 @@ TEST(ManifestIngress, AuthAnnotationsOnlyWithAuthUrl) {
   EXPECT_EQ(a["nginx.ingress.kubernetes.io/auth-url"], in.auth_url);
   EXPECT_EQ(a["nginx.ingress.kubernetes.io/auth-signin"], in.auth_signin);
   EXPECT_EQ(a["nginx.ingress.kubernetes.io/auth-response-headers"], "X-Neuropod-User");
+  EXPECT_EQ(a["nginx.ingress.kubernetes.io/auth-keepalive"], "16");
   EXPECT_FALSE(a.contains("nginx.ingress.kubernetes.io/auth-cache-key"));
+
+  // With the access Service, each host also routes /.neuropod/ (callback, share links) to it.
+  in.access_service = "neuropod-api:3000";
+  const json rules = k8s::ingress(in)["spec"]["rules"];
+  ASSERT_FALSE(rules.empty());
+  for (const auto& r : rules) {
+    const auto& paths = r["http"]["paths"];
+    ASSERT_EQ(paths.size(), 2U);
+    EXPECT_EQ(paths[1]["path"], "/.neuropod/");
+    EXPECT_EQ(paths[1]["backend"]["service"]["name"], "neuropod-api");
+    EXPECT_EQ(paths[1]["backend"]["service"]["port"]["number"], 3000);
+  }
 }
 
 TEST(ManifestIngress, NullWithoutHttpPorts) {
