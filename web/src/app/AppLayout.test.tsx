@@ -49,6 +49,7 @@ describe('header (AppLayout)', () => {
     expect(within(menu).getByText('ana@example.com')).toBeInTheDocument();
     expect(within(menu).getByText('Saldo: 10,00 €')).toBeInTheDocument();
     expect(within(menu).getByRole('menuitem', { name: 'Tu cuenta' })).toHaveAttribute('href', '/account');
+    expect(within(menu).getByRole('menuitem', { name: 'Tus pods' })).toHaveAttribute('href', '/client/pods');
 
     await userEvent.click(within(menu).getByRole('menuitem', { name: 'Cerrar sesión' }));
     expect(await screen.findByRole('link', { name: 'Iniciar sesión' })).toBeInTheDocument();

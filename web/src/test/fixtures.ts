@@ -1,4 +1,5 @@
 import type { Session, User, VerifyResponse } from '@/api/queries/auth';
+import type { Pod } from '@/api/queries/pods';
 
 /** A client with 10 € of credit, signed in with Google. */
 export const ana: User = {
@@ -37,6 +38,46 @@ export function session(overrides: Partial<Session> & Pick<Session, 'id'>): Sess
     ip: '203.0.113.7',
     user_agent: 'Mozilla/5.0 (X11; Linux x86_64) Firefox/140.0',
     current: false,
+    ...overrides,
+  };
+}
+
+/** A running Jupyter pod of ana's from a template, 0.50 €/h, 1.25 € spent so far. */
+export function pod(overrides: Partial<Pod> & Pick<Pod, 'id'>): Pod {
+  return {
+    user_id: ana.id,
+    user_email: ana.email,
+    name: 'notebook',
+    template_id: '65c000000000000000000001',
+    template_slug: 'jupyter',
+    template_name: 'Jupyter Lab',
+    image: 'quay.io/jupyter/base-notebook:2026-01-01',
+    ports: [{ port: 8888, name: 'lab', protocol: 'http' }],
+    env: [],
+    command: [],
+    args: [],
+    workspace_path: '/home/jovyan/work',
+    resources: { cpu: '1', memory: '2Gi', gpus: 0 },
+    tier: 'small',
+    price_per_hour_micros: 500_000,
+    desired: 'running',
+    status: 'running',
+    ready: true,
+    reason: '',
+    message: '',
+    node: 'node-1',
+    restarts: 0,
+    urls: [{ port: 8888, name: 'lab', protocol: 'http', url: 'https://notebook-ana-8888.pods.example.com' }],
+    events: [],
+    access: 'owner',
+    keep_running: false,
+    last_activity_at: null,
+    cost_micros: 1_250_000,
+    created_at: '2026-03-01T09:00:00Z',
+    updated_at: '2026-03-01T09:05:00Z',
+    started_at: '2026-03-01T09:00:10Z',
+    running_since: '2026-03-01T09:01:00Z',
+    stopped_at: null,
     ...overrides,
   };
 }

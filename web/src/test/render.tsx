@@ -6,9 +6,11 @@ import type { ReactElement, ReactNode } from 'react';
 import { createMemoryRouter, RouterProvider, type RouteObject } from 'react-router';
 import { onTestFinished } from 'vitest';
 import { apiClient } from '@/api/client';
+import type { SocketFactory } from '@/api/realtime';
 import { AppProviders } from '@/app/AppProviders';
 import { routes } from '@/app/routes';
 import type { Language } from '@/i18n/messages';
+import { fakeSockets } from '@/test/fakeSocket';
 
 /** A QueryClient for tests: no retries, so an error shows at once. */
 export function testQueryClient(): QueryClient {
@@ -18,12 +20,20 @@ export function testQueryClient(): QueryClient {
 interface Options {
   language?: Language;
   queryClient?: QueryClient;
+  /**
+   * The live updates' sockets (see fakeSockets()). By default fake ones that never open: no test
+   * reaches for a real server, and a signed-in page renders without events.
+   */
+  createSocket?: SocketFactory;
 }
 
 /** Renders `ui` inside the app's providers (kept on rerender). Language: English unless told. */
-export function renderWithProviders(ui: ReactElement, { language = 'en', queryClient = testQueryClient() }: Options = {}) {
+export function renderWithProviders(
+  ui: ReactElement,
+  { language = 'en', queryClient = testQueryClient(), createSocket = fakeSockets().factory }: Options = {},
+) {
   const wrapper = ({ children }: { children: ReactNode }) => (
-    <AppProviders queryClient={queryClient} language={language} mantineEnv="test">
+    <AppProviders queryClient={queryClient} language={language} mantineEnv="test" createSocket={createSocket}>
       {children}
     </AppProviders>
   );

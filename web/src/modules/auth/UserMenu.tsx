@@ -51,6 +51,9 @@ function SignedInMenu({ user }: { user: User }) {
       <Menu.Dropdown>
         <Menu.Label style={{ overflowWrap: 'anywhere' }}>{user.email}</Menu.Label>
         <Menu.Label>{t('userMenu.balance', { amount: formatBalance(user.balance_micros, language) })}</Menu.Label>
+        <Menu.Item component={Link} to="/client/pods">
+          {t('userMenu.pods')}
+        </Menu.Item>
         <Menu.Item component={Link} to="/account">
           {t('userMenu.account')}
         </Menu.Item>
