@@ -81,14 +81,15 @@ asio::awaitable<Page> Notifications::list(db::Oid user, bool unread_only, std::i
   options.limit = limit + 1;
   db::Doc unread_filter = owned_by(user);
   unread_filter.append("read", false);
-  auto [docs, unread] = co_await db_.run([&](db::Conn& c) {
+  // No structured binding of a co_await result: g++ 12 handles those poorly in coroutines.
+  const auto found = co_await db_.run([&filter, &options, &unread_filter](db::Conn& c) {
     auto coll = c.collection(db::collections::kLog);
-    auto found = coll.find(filter, options);
-    return std::pair{std::move(found), coll.count(unread_filter)};
+    auto docs = coll.find(filter, options);
+    return std::pair{std::move(docs), coll.count(unread_filter)};
   });
   Page page;
-  page.unread = unread;
-  for (const auto& d : docs) {
+  page.unread = found.second;
+  for (const auto& d : found.first) {
     if (static_cast<std::int64_t>(page.items.size()) == limit) {
       page.next_before = page.items.back().id.to_string();
       break;

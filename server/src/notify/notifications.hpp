@@ -24,7 +24,8 @@ inline constexpr std::string_view kAction = "notification";
 struct Notification {
   db::Oid id;
   std::string user_id;
-  std::string kind;  // low_balance, critical_balance, out_of_credit, pod_failed, idle_warning, pod_culled
+  std::string
+      kind;  // low_balance, critical_balance, out_of_credit, pod_failed, idle_warning, pod_culled
   std::string message;
   nlohmann::json data = nlohmann::json::object();  // the kind's details
   core::TimePoint created_at;
