@@ -196,6 +196,17 @@ describe('pod URL access', () => {
     expect(validateAgainst('Pod', kept.json).keep_running).toBe(true);
     const other = await signedIn(email('other'));
     expectError(await other.call(`/api/pods/${pod.id}/lifecycle`), 404, 'not_found');
+    expectError(
+      await other.call(`/api/pods/${pod.id}/keep-running`, { method: 'PUT', body: JSON.stringify({ keep_running: true }) }),
+      404,
+      'not_found',
+    );
+    expectError(
+      await owner.call(`/api/pods/${pod.id}/keep-running`, { method: 'PUT', body: JSON.stringify({ keep_running: 'yes' }) }),
+      400,
+      'validation_failed',
+    );
+    expectError(await owner.call('/api/pods/not-an-id/lifecycle'), 404, 'not_found');
 
     const page = await owner.call('/api/notifications?unread=true');
     expect(page.status, page.text).toBe(200);
@@ -214,5 +225,9 @@ describe('pod URL access', () => {
     const usage = await owner.call('/api/billing/usage?days=7');
     expect(usage.status, usage.text).toBe(200);
     validateAgainst('BillingUsage', usage.json);
+    expectError(await owner.call('/api/billing/usage?days=0'), 400, 'validation_failed');
+    expectError(await owner.call('/api/billing/transactions?limit=0'), 400, 'validation_failed');
+    // Billing is the caller's own; the admin views are refused to clients.
+    expectError(await other.call('/api/admin/billing/summary'), 403, 'forbidden');
   });
 });
