@@ -2,6 +2,7 @@
 
 #include "core/errors.hpp"
 #include "pods/pod.hpp"
+#include "pods/pod_routes.hpp"
 
 namespace neuropod::access {
 
@@ -11,23 +12,6 @@ using nlohmann::json;
 namespace {
 
 constexpr std::int64_t kDefaultShareSeconds = std::int64_t{24} * 3600;
-
-db::Oid pod_id(const http::Request& req) {
-  auto id = db::Oid::parse(req.params.at("id"));
-  if (!id) {
-    throw core::NotFound("Pod");
-  }
-  return *id;
-}
-
-pods::Actor actor_of(const http::Request& req) {
-  const auto& p = req.caller();
-  auto id = db::Oid::parse(p.user_id);
-  if (!id) {
-    throw core::Unauthorized("invalid");
-  }
-  return pods::Actor{*id, p.email, p.admin};
-}
 
 http::Response redirect(const Redirect& r) {
   http::Response res;
@@ -143,12 +127,12 @@ asio::awaitable<http::Response> AccessRoutes::share_link(http::Request& req) {
 asio::awaitable<http::Response> AccessRoutes::set_level(http::Request& req) {
   const auto& body = req.json_object();
   const auto level = string_field(body, "access", "");
-  const auto pod = co_await access_.set_level(actor_of(req), pod_id(req), level);
+  const auto pod = co_await access_.set_level(pods::actor_of(req), pods::pod_id(req), level);
   co_return http::Response::json(200, pods::to_json(pod));
 }
 
 asio::awaitable<http::Response> AccessRoutes::list_shares(http::Request& req) {
-  const auto shares = co_await access_.shares(actor_of(req), pod_id(req));
+  const auto shares = co_await access_.shares(pods::actor_of(req), pods::pod_id(req));
   json items = json::array();
   const auto now = access_.now();
   for (const auto& s : shares) {
@@ -167,13 +151,13 @@ asio::awaitable<http::Response> AccessRoutes::create_share(http::Request& req) {
     }
     seconds = it->get<std::int64_t>();
   }
-  const auto share = co_await access_.create_share(actor_of(req), pod_id(req), std::move(label),
-                                                   std::chrono::seconds(seconds));
+  const auto share = co_await access_.create_share(pods::actor_of(req), pods::pod_id(req),
+                                                   std::move(label), std::chrono::seconds(seconds));
   co_return http::Response::json(201, to_json(share, share.created_at));
 }
 
 asio::awaitable<http::Response> AccessRoutes::revoke_share(http::Request& req) {
-  co_await access_.revoke_share(actor_of(req), pod_id(req), req.params.at("share_id"));
+  co_await access_.revoke_share(pods::actor_of(req), pods::pod_id(req), req.params.at("share_id"));
   co_return http::Response::no_content();
 }
 

@@ -4,6 +4,7 @@
 
 #include "core/errors.hpp"
 #include "db/schema.hpp"
+#include "pods/pod_routes.hpp"
 
 namespace neuropod::idle {
 
@@ -14,23 +15,6 @@ namespace {
 
 json time_or_null(const std::optional<core::TimePoint>& t) {
   return t ? json(core::to_iso8601(*t)) : json(nullptr);
-}
-
-db::Oid pod_id(const http::Request& req) {
-  auto id = db::Oid::parse(req.params.at("id"));
-  if (!id) {
-    throw core::NotFound("Pod");
-  }
-  return *id;
-}
-
-pods::Actor actor_of(const http::Request& req) {
-  const auto& p = req.caller();
-  auto id = db::Oid::parse(p.user_id);
-  if (!id) {
-    throw core::Unauthorized("invalid");
-  }
-  return pods::Actor{*id, p.email, p.admin};
 }
 
 }  // namespace
@@ -150,7 +134,7 @@ void LifecycleRoutes::register_routes(http::Router& router) {
 }
 
 asio::awaitable<http::Response> LifecycleRoutes::report(http::Request& req) {
-  const auto out = co_await lifecycle_.report(actor_of(req), pod_id(req));
+  const auto out = co_await lifecycle_.report(pods::actor_of(req), pods::pod_id(req));
   co_return http::Response::json(200, out);
 }
 
@@ -161,7 +145,7 @@ asio::awaitable<http::Response> LifecycleRoutes::keep_running(http::Request& req
     throw core::ValidationError("keep_running", "must be true or false");
   }
   const auto pod =
-      co_await lifecycle_.set_keep_running(actor_of(req), pod_id(req), it->get<bool>());
+      co_await lifecycle_.set_keep_running(pods::actor_of(req), pods::pod_id(req), it->get<bool>());
   co_return http::Response::json(200, pods::to_json(pod));
 }
 

@@ -29,19 +29,6 @@ db::Oid oid_or_not_found(const std::string& text) {
   return *id;
 }
 
-db::Oid pod_id(const http::Request& req) {
-  return oid_or_not_found(req.params.at("id"));
-}
-
-Actor actor_of(const http::Request& req) {
-  const auto& p = req.caller();
-  auto id = db::Oid::parse(p.user_id);
-  if (!id) {
-    throw core::Unauthorized("invalid");
-  }
-  return Actor{*id, p.email, p.admin};
-}
-
 json items(const std::vector<Pod>& pods) {
   json out = json::array();
   for (const auto& p : pods) {
@@ -125,6 +112,19 @@ asio::awaitable<void> stream_logs(std::shared_ptr<LogFollow> f, http::StreamWrit
 }
 
 }  // namespace
+
+db::Oid pod_id(const http::Request& req) {
+  return oid_or_not_found(req.params.at("id"));
+}
+
+Actor actor_of(const http::Request& req) {
+  const auto& p = req.caller();
+  auto id = db::Oid::parse(p.user_id);
+  if (!id) {
+    throw core::Unauthorized("invalid");
+  }
+  return Actor{*id, p.email, p.admin};
+}
 
 void PodRoutes::register_routes(http::Router& router) {
   using http::Access;

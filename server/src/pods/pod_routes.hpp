@@ -8,6 +8,11 @@
 
 namespace neuropod::pods {
 
+// For every route under /api/pods/{id} (this module's and others'): the {id} parameter (NotFound
+// when it does not parse) and the signed-in caller as an Actor.
+db::Oid pod_id(const http::Request& req);
+Actor actor_of(const http::Request& req);
+
 class PodRoutes {
  public:
   PodRoutes(PodService& pods, audit::AuditLog& audit) : pods_(pods), audit_(audit) {}
