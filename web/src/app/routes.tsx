@@ -1,8 +1,9 @@
 import type { RouteObject } from 'react-router';
 import { AppLayout } from '@/app/AppLayout';
-import { RequireAuth } from '@/app/guards';
+import { RequireAdmin, RequireAuth } from '@/app/guards';
 import { AccountPage } from '@/pages/account/AccountPage';
-import { PodsPage } from '@/pages/client/pods/PodsPage';
+import { adminRoutes } from '@/pages/admin/routes';
+import { clientRoutes } from '@/pages/client/routes';
 import { HomePage } from '@/pages/home/HomePage';
 import { LoginPage } from '@/pages/login/LoginPage';
 import { NotFoundPage } from '@/pages/not-found/NotFoundPage';
@@ -14,12 +15,13 @@ export const routes: RouteObject[] = [
       // Public.
       { index: true, element: <HomePage /> },
       { path: 'login', element: <LoginPage /> },
-      // Signed-in users (signed out -> /login?return_to=...). Admin pages go under <RequireAdmin />.
+      // Signed-in users (signed out -> /login?return_to=...). Admins also get the admin pages.
       {
         element: <RequireAuth />,
         children: [
           { path: 'account', element: <AccountPage /> },
-          { path: 'client/pods', element: <PodsPage /> },
+          ...clientRoutes,
+          { element: <RequireAdmin />, children: adminRoutes },
         ],
       },
       { path: '*', element: <NotFoundPage /> },

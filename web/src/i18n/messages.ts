@@ -1,6 +1,9 @@
 // The dictionaries. `en` defines the keys and, through `{name}` placeholders, the parameters
 // each text takes; `es` must have exactly the same keys (the compiler checks it).
 
+import { adminEn, adminEs } from './messages/admin';
+import { clientEn, clientEs } from './messages/client';
+
 export const en = {
   'app.title': 'Neuropod',
   'app.tagline': 'Container pods on Kubernetes, paid with credits',
@@ -133,6 +136,8 @@ export const en = {
 
   'notFound.title': 'Page not found',
   'notFound.back': 'Back to the home page',
+  ...clientEn,
+  ...adminEn,
 } as const;
 
 export type MessageKey = keyof typeof en;
@@ -270,6 +275,8 @@ export const es: Messages = {
 
   'notFound.title': 'Página no encontrada',
   'notFound.back': 'Volver al inicio',
+  ...clientEs,
+  ...adminEs,
 };
 
 export const languages = ['es', 'en'] as const;
