@@ -66,7 +66,7 @@ export default defineConfig([
     languageOptions: { globals: globals.browser },
   },
   {
-    files: ['*.{js,ts}', 'scripts/**', 'tests/**'],
+    files: ['*.{js,ts}', 'scripts/**', 'tests/**', 'e2e/**'],
     languageOptions: { globals: globals.node },
   },
 

@@ -147,20 +147,54 @@ describe('createRealtimeClient: events', () => {
     expect(client.getQueryState(podQuery(notebook.id).queryKey)).toBeUndefined();
   });
 
-  it("balance.changed updates the balance in me and refetches me and the billing summary; another user's is ignored", () => {
+  it("balance.changed updates the balance in me and refetches me, the billing summary and the pods' costs; another user's is ignored", () => {
     const client = cache();
     const { sockets } = connect(client);
     const socket = hello(sockets);
 
     socket.emit('balance.changed', { user_id: '65a0000000000000000000ff', balance_micros: 1 });
     expect(invalidated(client, billingSummaryQuery().queryKey)).toBe(false);
+    expect(invalidated(client, podsQuery().queryKey)).toBe(false);
     expect(client.getQueryData(meQuery().queryKey)?.user.balance_micros).toBe(10_000_000);
 
     socket.emit('balance.changed', { user_id: ana.id, balance_micros: 9_500_000 });
     expect(client.getQueryData(meQuery().queryKey)?.user.balance_micros).toBe(9_500_000);
     expect(invalidated(client, meQuery().queryKey)).toBe(true);
     expect(invalidated(client, billingSummaryQuery().queryKey)).toBe(true);
-    expect(invalidated(client, podsQuery().queryKey)).toBe(false);
+    // The charge is the pods' cost so far, which no pod.status announces.
+    expect(invalidated(client, podsQuery().queryKey)).toBe(true);
+    expect(invalidated(client, podQuery(notebook.id).queryKey)).toBe(true);
+  });
+
+  it('never lowers the cost so far with a pod.status sent before the run was settled', () => {
+    const client = cache();
+    client.setQueryData(podsQuery().queryKey, [{ ...notebook, cost_micros: 50_000 }, other]);
+    client.setQueryData(podQuery(notebook.id).queryKey, { ...notebook, cost_micros: 50_000 });
+    const { sockets } = connect(client);
+    hello(sockets).emit('pod.status', { ...notebook, status: 'stopped', cost_micros: 0 });
+
+    expect(client.getQueryData(podsQuery().queryKey)?.[0]).toMatchObject({ status: 'stopped', cost_micros: 50_000 });
+    expect(client.getQueryData(podQuery(notebook.id).queryKey)).toMatchObject({ status: 'stopped', cost_micros: 50_000 });
+  });
+
+  it("hands every event, of any user, to onEvent once the cache is up to date", () => {
+    const client = cache();
+    const seen: [string, unknown][] = [];
+    const onEvent = vi.fn((type: string, data: Record<string, unknown>) => {
+      seen.push([type, type === 'pod.status' ? client.getQueryData(podsQuery().queryKey)?.[0]?.status : data]);
+    });
+    const { sockets } = connect(client, { onEvent });
+    const socket = hello(sockets);
+    socket.emit('user.signed_up', { user_id: '65a0000000000000000000ff', email: 'new@example.com', name: '' });
+    socket.emit('pod.status', { ...notebook, status: 'failed' });
+    socket.emit('balance.changed', { user_id: '65a0000000000000000000ff', balance_micros: 1 });
+
+    expect(seen).toEqual([
+      ['session.hello', { user_id: ana.id, admin: false }],
+      ['user.signed_up', { user_id: '65a0000000000000000000ff', email: 'new@example.com', name: '' }],
+      ['pod.status', 'failed'],
+      ['balance.changed', { user_id: '65a0000000000000000000ff', balance_micros: 1 }],
+    ]);
   });
 
   it('notification.created refetches the notifications and hands the notification over', () => {

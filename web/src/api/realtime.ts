@@ -3,7 +3,7 @@ import { apiClient } from '@/api/client';
 import { authKeys, meQuery } from '@/api/queries/auth';
 import { billingKeys } from '@/api/queries/billing';
 import { notificationKeys, type Notification } from '@/api/queries/notifications';
-import { podKeys, putPod, removePod, type Pod } from '@/api/queries/pods';
+import { podKeys, putPod, refreshPodCosts, removePod, type Pod } from '@/api/queries/pods';
 import type { components } from '@/api/schema.gen';
 
 type Schemas = components['schemas'];
@@ -12,6 +12,26 @@ export type EventEnvelope = Schemas['EventEnvelope'];
 export type SessionHelloEvent = Schemas['SessionHelloEvent'];
 export type PodDeletedEvent = Schemas['PodDeletedEvent'];
 export type BalanceChangedEvent = Schemas['BalanceChangedEvent'];
+export type UserSignedUpEvent = Schemas['UserSignedUpEvent'];
+export type PodProgressEvent = Schemas['PodProgressEvent'];
+export type AlertEvent = Schemas['Alert'];
+
+/**
+ * The `data` of each event type the server sends (api/events/README.md). A user's socket gets that
+ * user's events; an admin's gets every user's and the admin-only ones (user.signed_up, alert.*).
+ */
+export interface RealtimeEventMap {
+  'session.hello': SessionHelloEvent;
+  'pod.status': Pod;
+  'pod.progress': PodProgressEvent;
+  'pod.deleted': PodDeletedEvent;
+  'balance.changed': BalanceChangedEvent;
+  'user.signed_up': UserSignedUpEvent;
+  'alert.raised': AlertEvent;
+  'alert.cleared': AlertEvent;
+  'notification.created': Notification;
+}
+export type RealtimeEventType = keyof RealtimeEventMap;
 
 /** What the client needs of a WebSocket: the browser's satisfies it, and so does a test's fake. */
 export type RealtimeSocket = Pick<WebSocket, 'onopen' | 'onmessage' | 'onclose' | 'onerror' | 'close'>;
@@ -67,6 +87,11 @@ export interface RealtimeOptions {
   onStateChange?: (state: RealtimeState) => void;
   /** A `notification.created` for the signed-in user (after the notification queries are invalidated). */
   onNotification?: (notification: Notification) => void;
+  /**
+   * Every event, of any type and any user (an admin's socket gets everyone's), after the cache was
+   * updated. `data` is the envelope's data as the server sent it (typed by RealtimeEventMap).
+   */
+  onEvent?: (type: string, data: Record<string, unknown>) => void;
 }
 
 export interface RealtimeClient {
@@ -112,8 +137,11 @@ export function invalidateLiveData(client: QueryClient): Promise<unknown> {
  *
  * - pod.status: the pod's record replaces the cached one (list and detail).
  * - pod.deleted: the pod leaves the list; its detail is forgotten.
- * - balance.changed: the balance in `me` is updated and me and the billing summary are refetched.
+ * - balance.changed: the balance in `me` is updated and me and the billing summary are refetched;
+ *   so are the user's pods shown (list and detail), whose cost so far is what was charged: the
+ *   billing pass and the settling of a stopped run change it without a pod.status of their own.
  * - notification.created: the notification lists are refetched and `onNotification` is called.
+ * - Every event then goes to `onEvent` (useRealtimeEvent), e.g. for the admin pages.
  * - After a reconnection everything above is refetched, since events are not replayed.
  *
  * An admin's socket gets every user's events: those of other users only update what is cached.
@@ -180,6 +208,7 @@ export function createRealtimeClient(options: RealtimeOptions): RealtimeClient {
         }
         void client.invalidateQueries({ queryKey: authKeys.me });
         void client.invalidateQueries({ queryKey: billingKeys.summary });
+        void refreshPodCosts(client);
         return;
       }
       case 'notification.created': {
@@ -192,9 +221,15 @@ export function createRealtimeClient(options: RealtimeOptions): RealtimeClient {
         return;
       }
       default:
-        // pod.progress, user.signed_up and types added later: nothing cached depends on them yet.
+        // pod.progress, user.signed_up, alert.* and types added later: what shows them listens
+        // with useRealtimeEvent.
         return;
     }
+  }
+
+  function dispatch(type: string, data: Record<string, unknown>): void {
+    handle(type, data);
+    options.onEvent?.(type, data);
   }
 
   function scheduleReconnect(): void {
@@ -236,7 +271,7 @@ export function createRealtimeClient(options: RealtimeOptions): RealtimeClient {
       attempt = 0; // the server accepted us: the next failure starts the backoff over
       const envelope = parseEnvelope(event.data);
       if (envelope !== undefined) {
-        handle(envelope.type, envelope.data);
+        dispatch(envelope.type, envelope.data);
       }
     };
     current.onerror = () => {

@@ -21,6 +21,67 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/health": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Liveness - the process answers (nothing else is checked) */
+        get: operations["getHealth"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/ready": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Readiness - the database and Kubernetes answer within a short timeout
+         * @description Each dependency gets NEUROPOD_READY_TIMEOUT_MS (2 s) to answer a ping. When one does not,
+         *     503 `service_unavailable` with `details.reasons` (one line per failed check) and
+         *     `details.checks` (as in the 200 answer). Kubernetes not configured counts as ready.
+         */
+        get: operations["getReady"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/metrics": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Prometheus metrics (text exposition format 0.0.4)
+         * @description Only for requests from loopback that carry no proxy header (CF-Connecting-IP,
+         *     X-Forwarded-For, Forwarded), or with `Authorization: Bearer <NEUROPOD_METRICS_TOKEN>`;
+         *     anything else is 401. Series: docs/operations.md (Monitoring).
+         */
+        get: operations["getMetrics"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/openapi.json": {
         parameters: {
             query?: never;
@@ -399,6 +460,27 @@ export interface paths {
         put?: never;
         /** Unblocks a user */
         post: operations["unblockUser"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/admin/alerts": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The alerts raised now (by the instance running the alerts loop)
+         * @description Alerts live in memory on the leading instance (the database may be what is down); another
+         *     instance answers `leading: false` and no items.
+         */
+        get: operations["listAlerts"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -921,6 +1003,41 @@ export interface components {
             ts: string;
             data: Record<string, never>;
         };
+        Health: {
+            /** @enum {string} */
+            status: "ok";
+        };
+        ReadinessCheck: {
+            /** @enum {string} */
+            status: "ok" | "down" | "not_configured";
+            latency_ms?: number;
+            error?: string;
+        };
+        Readiness: {
+            /** @enum {string} */
+            status: "ready";
+            checks: {
+                database: components["schemas"]["ReadinessCheck"];
+                kubernetes: components["schemas"]["ReadinessCheck"];
+            };
+        };
+        /**
+         * @description An operator alert. `id` is the kind, or `pod_failing:<pod id>`. Also the `data` of the
+         *     admin-only events `alert.raised` and `alert.cleared` (which adds `cleared_at`).
+         */
+        Alert: {
+            id: string;
+            /** @enum {string} */
+            kind: "kubernetes_unreachable" | "database_down" | "pod_failing" | "pods_failing" | "billing_stalled";
+            /** @enum {string} */
+            severity: "critical" | "warning";
+            message: string;
+            details: Record<string, never>;
+            /** Format: date-time */
+            since: string;
+            /** Format: date-time */
+            cleared_at?: string;
+        };
         SessionHelloEvent: {
             user_id: string;
             admin: boolean;
@@ -953,7 +1070,7 @@ export interface components {
             id: string;
             user_id: string;
             /** @enum {string} */
-            kind: "low_balance" | "critical_balance" | "out_of_credit" | "pod_failed" | "idle_warning" | "pod_culled";
+            kind: "low_balance" | "critical_balance" | "out_of_credit" | "pod_failed" | "idle_warning" | "pod_culled" | "alert_raised" | "alert_cleared";
             message: string;
             data: Record<string, never>;
             /** Format: date-time */
@@ -1122,12 +1239,19 @@ export interface components {
             memory_bytes_free: number;
             gpus_free: number;
             max_gpus_free_on_one_node: number;
+            /** @description What schedulable nodes offer in all (status.allocatable). */
+            cpu_millis_allocatable: number;
+            memory_bytes_allocatable: number;
+            gpus_allocatable: number;
             nodes: {
                 name: string;
                 schedulable: boolean;
                 cpu_millis_free: number;
                 memory_bytes_free: number;
                 gpus_free: number;
+                cpu_millis_allocatable: number;
+                memory_bytes_allocatable: number;
+                gpus_allocatable: number;
             }[];
             tiers: {
                 id: string;
@@ -1251,6 +1375,8 @@ export interface components {
         UserPage: {
             items: components["schemas"]["User"][];
             next_cursor: string | null;
+            /** @description Users matching the filters, over all pages. */
+            total: number;
         };
         LedgerEntry: {
             /** @description Pods' use: charge:<pod>:<start>:<minute>, one entry per minute of a run. */
@@ -1520,6 +1646,70 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Status"];
+                };
+            };
+            default: components["responses"]["Error"];
+        };
+    };
+    getHealth: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Alive. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Health"];
+                };
+            };
+            default: components["responses"]["Error"];
+        };
+    };
+    getReady: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Ready. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Readiness"];
+                };
+            };
+            503: components["responses"]["Error"];
+            default: components["responses"]["Error"];
+        };
+    };
+    getMetrics: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The metrics. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/plain": string;
                 };
             };
             default: components["responses"]["Error"];
@@ -2154,11 +2344,37 @@ export interface operations {
             default: components["responses"]["Error"];
         };
     };
+    listAlerts: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Alerts, oldest first. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: components["schemas"]["Alert"][];
+                        leading: boolean;
+                    };
+                };
+            };
+            default: components["responses"]["Error"];
+        };
+    };
     listAuditLog: {
         parameters: {
             query?: {
                 user_id?: string;
                 action?: string;
+                /** @description An entry's id (next_before of the previous page): only older entries. */
+                before?: string;
                 limit?: number;
             };
             header?: never;
@@ -2175,6 +2391,8 @@ export interface operations {
                 content: {
                     "application/json": {
                         items: components["schemas"]["AuditEntry"][];
+                        /** @description Pass as before for the next page; null when this page was not full. */
+                        next_before: string | null;
                     };
                 };
             };

@@ -1,7 +1,6 @@
 import type { RouteObject } from 'react-router';
 import { AppLayout } from '@/app/AppLayout';
 import { RequireAdmin, RequireAuth } from '@/app/guards';
-import { AccountPage } from '@/pages/account/AccountPage';
 import { adminRoutes } from '@/pages/admin/routes';
 import { clientRoutes } from '@/pages/client/routes';
 import { HomePage } from '@/pages/home/HomePage';
@@ -19,7 +18,6 @@ export const routes: RouteObject[] = [
       {
         element: <RequireAuth />,
         children: [
-          { path: 'account', element: <AccountPage /> },
           ...clientRoutes,
           { element: <RequireAdmin />, children: adminRoutes },
         ],

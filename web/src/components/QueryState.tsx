@@ -6,7 +6,8 @@ import { ErrorState } from '@/components/ErrorState';
 import { useI18n } from '@/i18n/context';
 
 interface Props<T> {
-  query: Pick<UseQueryResult<T>, 'data' | 'error' | 'isPending' | 'isError' | 'refetch' | 'isFetching'>;
+  /** A useQuery result, or the same fields of another (e.g. the pages of useInfiniteQuery, flattened). */
+  query: Pick<UseQueryResult<T>, 'data' | 'error' | 'isPending' | 'isError' | 'isFetching'> & { refetch: () => unknown };
   /** Decides the empty state, e.g. `(pods) => pods.length === 0`. Without it data is never empty. */
   isEmpty?: (data: T) => boolean;
   empty?: ReactNode;

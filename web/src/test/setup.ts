@@ -1,6 +1,12 @@
 import '@testing-library/jest-dom/vitest';
-import { cleanup } from '@testing-library/react';
-import { afterEach } from 'vitest';
+import { cleanNotifications } from '@mantine/notifications';
+import { cleanup, configure } from '@testing-library/react';
+import { afterEach, vi } from 'vitest';
+
+// Pages render inside the whole layout (header, navigation): role queries over that tree are slow
+// on a busy machine, so waiting a little longer keeps the suite from failing on load alone.
+configure({ asyncUtilTimeout: 3_000 });
+vi.setConfig({ testTimeout: 15_000 });
 
 // jsdom lacks what Mantine measures with (see Mantine's "Testing with Vitest" guide).
 const { getComputedStyle } = window;
@@ -29,5 +35,7 @@ window.ResizeObserver = ResizeObserverStub;
 
 afterEach(() => {
   cleanup();
+  // Toasts live in a store outside React: none may leak into the next test.
+  cleanNotifications();
   window.localStorage.clear();
 });

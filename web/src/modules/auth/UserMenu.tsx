@@ -4,7 +4,6 @@ import { Link, useLocation } from 'react-router';
 import { logoutMutation, meQuery, type User } from '@/api/queries/auth';
 import { useI18n } from '@/i18n/context';
 import { formatBalance } from '@/i18n/format';
-import { Balance } from '@/modules/auth/Balance';
 import { loginPath } from '@/modules/auth/returnTo';
 import { UserAvatar } from '@/modules/auth/UserAvatar';
 
@@ -42,9 +41,6 @@ function SignedInMenu({ user }: { user: User }) {
             <Text size="sm" fw={500} visibleFrom="sm" maw={160} truncate>
               {name}
             </Text>
-            <Text size="sm" c="dimmed" aria-hidden>
-              <Balance micros={user.balance_micros} />
-            </Text>
           </Group>
         </UnstyledButton>
       </Menu.Target>
@@ -54,7 +50,7 @@ function SignedInMenu({ user }: { user: User }) {
         <Menu.Item component={Link} to="/client/pods">
           {t('userMenu.pods')}
         </Menu.Item>
-        <Menu.Item component={Link} to="/account">
+        <Menu.Item component={Link} to="/client/settings">
           {t('userMenu.account')}
         </Menu.Item>
         <Menu.Divider />

@@ -40,7 +40,7 @@ describe('LoginPage (/login)', () => {
       'GET /api/auth/sessions': { status: 200, data: { items: [signedIn.session] } },
     });
     serve(server.adapter);
-    const { router } = renderRoute('/login?return_to=%2Faccount');
+    const { router } = renderRoute('/login?return_to=%2Fclient%2Fsettings');
 
     const form = await screen.findByRole('form', { name: 'Development sign-in' });
     expect(within(form).getByRole('note')).toHaveTextContent(/local development only/);
@@ -50,8 +50,8 @@ describe('LoginPage (/login)', () => {
     await userEvent.type(within(form).getByLabelText('Name (optional)'), 'Ana García');
     await userEvent.click(within(form).getByRole('button', { name: 'Sign in (development)' }));
 
-    expect(await screen.findByRole('heading', { level: 1, name: 'Your account' })).toBeInTheDocument();
-    expect(router.state.location.pathname).toBe('/account');
+    expect(await screen.findByRole('heading', { level: 1, name: 'Settings' })).toBeInTheDocument();
+    expect(router.state.location.pathname).toBe('/client/settings');
     const post = server.calls.find((c) => c.method === 'post' && c.url === '/api/auth/dev-login');
     expect(JSON.parse(String(post?.data))).toEqual({ email: 'ana@example.com', name: 'Ana García' });
     // The header knows who signed in at once (the dev-login answer fills `me`).
@@ -145,9 +145,9 @@ describe('LoginPage (/login)', () => {
         'GET /api/auth/sessions': { status: 200, data: { items: [] } },
       }).adapter,
     );
-    const { router } = renderRoute('/login?return_to=%2Faccount');
-    expect(await screen.findByRole('heading', { level: 1, name: 'Your account' })).toBeInTheDocument();
-    expect(router.state.location.pathname).toBe('/account');
+    const { router } = renderRoute('/login?return_to=%2Fclient%2Fsettings');
+    expect(await screen.findByRole('heading', { level: 1, name: 'Settings' })).toBeInTheDocument();
+    expect(router.state.location.pathname).toBe('/client/settings');
   });
 
   it('shows a loading state, then the error of the config request with a retry', async () => {

@@ -59,7 +59,7 @@ function signedInServer(initial: Pod[], extra: Record<string, FakeReply> = {}) {
 }
 
 function rowOf(name: string): HTMLElement {
-  const row = screen.getByText(name, { selector: 'p' }).closest('tr');
+  const row = screen.getByRole('link', { name }).closest('tr');
   expect(row).not.toBeNull();
   return row!;
 }
@@ -93,7 +93,9 @@ describe('PodsPage (/client/pods)', () => {
     expect(within(stopped).getByText('Stopped')).toBeInTheDocument();
     expect(stopped).toHaveTextContent('€3.46');
     // A stopped pod's URLs answer nothing: no link until it runs again.
-    expect(within(stopped).queryByRole('link')).not.toBeInTheDocument();
+    expect(within(stopped).queryByRole('link', { name: /^Open/ })).not.toBeInTheDocument();
+    // The name leads to the pod's page.
+    expect(within(stopped).getByRole('link', { name: 'api-server' })).toHaveAttribute('href', `/client/pods/${custom.id}`);
     expect(within(stopped).getByRole('button', { name: 'Start' })).toHaveAccessibleDescription('api-server');
     expect(within(stopped).queryByRole('button', { name: 'Stop' })).not.toBeInTheDocument();
   });
@@ -157,10 +159,10 @@ describe('PodsPage (/client/pods)', () => {
       }),
     );
 
-    await waitFor(() => expect(screen.queryByText('notebook', { selector: 'p' })).not.toBeInTheDocument());
+    await waitFor(() => expect(screen.queryByRole('link', { name: 'notebook' })).not.toBeInTheDocument());
     expect(requested(server.calls).filter((c) => c.startsWith('DELETE'))).toEqual([`DELETE /api/pods/${notebook.id}`]);
     expect(screen.queryByRole('dialog')).not.toBeInTheDocument();
-    expect(screen.getByText('api-server', { selector: 'p' })).toBeInTheDocument();
+    expect(screen.getByRole('link', { name: 'api-server' })).toBeInTheDocument();
   });
 
   it('closes the confirmation with Escape, from the keyboard', async () => {
@@ -183,7 +185,7 @@ describe('PodsPage (/client/pods)', () => {
 
     await userEvent.click(within(rowOf('notebook')).getByRole('button', { name: 'Stop' }));
     expect(await within(rowOf('notebook')).findByText('Stopping')).toBeInTheDocument();
-    expect(within(rowOf('notebook')).queryByRole('link')).not.toBeInTheDocument();
+    expect(within(rowOf('notebook')).queryByRole('link', { name: /^Open/ })).not.toBeInTheDocument();
 
     await userEvent.click(within(rowOf('api-server')).getByRole('button', { name: 'Start' }));
     expect(await within(rowOf('api-server')).findByText('Pending')).toBeInTheDocument();
@@ -220,10 +222,35 @@ describe('PodsPage (/client/pods)', () => {
     expect(within(rowOf('notebook')).getByText('Out of memory')).toBeInTheDocument();
 
     act(() => socket.emit('pod.deleted', { id: custom.id }));
-    await waitFor(() => expect(screen.queryByText('api-server', { selector: 'p' })).not.toBeInTheDocument());
+    await waitFor(() => expect(screen.queryByRole('link', { name: 'api-server' })).not.toBeInTheDocument());
 
     act(() => socket.serverClose(1001));
     expect(await screen.findByText('Live updates paused: reconnecting…')).toBeInTheDocument();
+  });
+
+  it('shows the cost so far once a stopped run is charged (balance.changed), even if a pod.status had the old one', async () => {
+    let charged = 0;
+    serve(
+      fakeServer({
+        'GET /api/auth/verify': { status: 200, data: verified(ana) },
+        'GET /api/pods': () => ({ status: 200, data: { items: [{ ...notebook, status: 'stopped', cost_micros: charged }] } }),
+      }).adapter,
+    );
+    const sockets = fakeSockets();
+    renderRoute('/client/pods', { createSocket: sockets.factory });
+    await screen.findByRole('table');
+    expect(rowOf('notebook')).toHaveTextContent('€0.00');
+    await waitFor(() => expect(sockets.sockets).toHaveLength(1));
+    const socket = sockets.latest();
+    act(() => socket.open());
+    act(() => socket.emit('session.hello', { user_id: ana.id, admin: false }));
+
+    // The server settles the run (balance.changed), then sends the stop's record, made before.
+    charged = 1_230_000;
+    act(() => socket.emit('balance.changed', { user_id: ana.id, balance_micros: 8_770_000 }));
+    act(() => socket.emit('pod.status', { ...notebook, status: 'stopped', cost_micros: 0 }));
+    await waitFor(() => expect(rowOf('notebook')).toHaveTextContent('€1.23'));
+    expect(rowOf('notebook')).toHaveTextContent('Stopped');
   });
 
   it('sends a signed-out visitor to the login page', async () => {

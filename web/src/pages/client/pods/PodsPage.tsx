@@ -1,6 +1,7 @@
-import { Badge, Group, Stack, Text, Title } from '@mantine/core';
+import { Badge, Button, Group, Stack, Text, Title } from '@mantine/core';
 import { useMutation, useQuery } from '@tanstack/react-query';
 import { useState } from 'react';
+import { Link } from 'react-router';
 import { asApiError } from '@/api/apiError';
 import { deletePodMutation, podsQuery, startPodMutation, stopPodMutation, type Pod } from '@/api/queries/pods';
 import { ErrorState } from '@/components/ErrorState';
@@ -32,17 +33,22 @@ export function PodsPage() {
     mutation.isPending ? mutation.variables : undefined;
 
   return (
-    <Stack gap="lg" maw={1200} mx="auto" py="xl">
+    <Stack gap="lg" maw={1200} mx="auto" py="md">
       <Group justify="space-between" align="flex-end">
         <Stack gap={4}>
           <Title order={1}>{t('pods.title')}</Title>
           <Text c="dimmed">{t('pods.description')}</Text>
         </Stack>
-        {live === 'waiting' && (
-          <Badge color="orange" variant="dot" role="status">
-            {t('pods.live.waiting')}
-          </Badge>
-        )}
+        <Group gap="sm">
+          {live === 'waiting' && (
+            <Badge color="orange" variant="dot" role="status">
+              {t('pods.live.waiting')}
+            </Badge>
+          )}
+          <Button component={Link} to="/client/pods/deploy">
+            {t('pods.deploy')}
+          </Button>
+        </Group>
       </Group>
 
       {failure !== null && <ErrorState error={asApiError(failure)} />}

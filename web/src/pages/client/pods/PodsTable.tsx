@@ -1,24 +1,11 @@
-import { Button, Group, Stack, Table, Text, VisuallyHidden } from '@mantine/core';
+import { Anchor, Button, Group, Stack, Table, Text, VisuallyHidden } from '@mantine/core';
 import { useId } from 'react';
-import type { Pod, PodUrl } from '@/api/queries/pods';
+import { Link } from 'react-router';
+import type { Pod } from '@/api/queries/pods';
 import { useI18n } from '@/i18n/context';
 import { formatMoney } from '@/i18n/format';
+import { canStart, canStop, openableUrls } from '@/modules/pods/podActions';
 import { PodStatusBadge } from '@/modules/pods/PodStatusBadge';
-
-/** Pods asked to run that can be stopped: not yet stopping, stopped or failed. */
-export function canStop(pod: Pod): boolean {
-  return pod.status === 'pending' || pod.status === 'creating' || pod.status === 'running';
-}
-
-/** Stopped and failed pods start again (same URLs, same workspace). */
-export function canStart(pod: Pod): boolean {
-  return pod.status === 'stopped' || pod.status === 'failed';
-}
-
-/** The links to offer: HTTP ports with a URL, while the pod runs. */
-export function openableUrls(pod: Pod): PodUrl[] {
-  return pod.status === 'running' ? pod.urls.filter((u) => u.protocol === 'http' && u.url !== '') : [];
-}
 
 interface Props {
   pods: Pod[];
@@ -82,7 +69,9 @@ function PodRow({ pod, stopping, starting, deleting, onStop, onStart, onDelete }
     <Table.Tr>
       <Table.Td>
         <Text fw={600} id={nameId} style={{ overflowWrap: 'anywhere' }}>
-          {pod.name}
+          <Anchor component={Link} to={`/client/pods/${encodeURIComponent(pod.id)}`} inherit>
+            {pod.name}
+          </Anchor>
         </Text>
       </Table.Td>
       <Table.Td maw={320}>

@@ -2,6 +2,7 @@ import { screen, waitFor, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import { describe, expect, it } from 'vitest';
 import type { Session, User } from '@/api/queries/auth';
+import { LANGUAGE_STORAGE_KEY } from '@/i18n/language';
 import { admin, ana, session, verified } from '@/test/fixtures';
 import { fakeServer, renderRoute, requested, serve } from '@/test/render';
 
@@ -36,12 +37,12 @@ function rowOf(text: string): HTMLElement {
   return row!;
 }
 
-describe('AccountPage (/account)', () => {
+describe('SettingsPage (/client/settings)', () => {
   it("shows the user's name, email, role and balance in euros", async () => {
     signedInServer(ana, [here]);
-    renderRoute('/account', { language: 'es' });
+    renderRoute('/client/settings', { language: 'es' });
 
-    expect(await screen.findByRole('heading', { level: 1, name: 'Tu cuenta' })).toBeInTheDocument();
+    expect(await screen.findByRole('heading', { level: 1, name: 'Ajustes' })).toBeInTheDocument();
     const profile = screen.getByRole('region', { name: 'Perfil' });
     expect(within(profile).getByRole('group', { name: 'Nombre' })).toHaveTextContent('Ana García');
     expect(within(profile).getByRole('group', { name: 'Correo electrónico' })).toHaveTextContent('ana@example.com');
@@ -51,7 +52,7 @@ describe('AccountPage (/account)', () => {
 
   it('shows ∞ (read as "Unlimited") for an admin, whose balance is null', async () => {
     signedInServer(admin, [here]);
-    renderRoute('/account');
+    renderRoute('/client/settings');
     const balance = await screen.findByRole('group', { name: 'Balance' });
     expect(within(balance).getByText('∞')).toBeInTheDocument();
     expect(balance).toHaveTextContent('Unlimited');
@@ -61,7 +62,7 @@ describe('AccountPage (/account)', () => {
 
   it('lists the active sessions, this device first and without a revoke button', async () => {
     signedInServer(ana, [laptop, here, phone]);
-    renderRoute('/account');
+    renderRoute('/client/settings');
 
     const table = await screen.findByRole('table');
     const rows = within(table).getAllByRole('row').slice(1); // without the header row
@@ -82,7 +83,7 @@ describe('AccountPage (/account)', () => {
 
   it('revokes one session: DELETE with its id, and the row goes away', async () => {
     const server = signedInServer(ana, [here, laptop, phone]);
-    renderRoute('/account');
+    renderRoute('/client/settings');
 
     await screen.findByRole('table');
     await userEvent.click(within(rowOf('203.0.113.7')).getByRole('button', { name: 'Revoke' }));
@@ -105,7 +106,7 @@ describe('AccountPage (/account)', () => {
         },
       }).adapter,
     );
-    renderRoute('/account');
+    renderRoute('/client/settings');
     await screen.findByRole('table');
     await userEvent.click(screen.getByRole('button', { name: 'Revoke' }));
     expect(await screen.findByRole('alert')).toHaveTextContent('Session not found');
@@ -113,7 +114,7 @@ describe('AccountPage (/account)', () => {
 
   it('signs out everywhere: POST logout-all, then the login page', async () => {
     const server = signedInServer(ana, [here, laptop]);
-    const { router } = renderRoute('/account');
+    const { router } = renderRoute('/client/settings');
 
     await userEvent.click(await screen.findByRole('button', { name: 'Sign out everywhere' }));
 
@@ -121,5 +122,22 @@ describe('AccountPage (/account)', () => {
     expect(router.state.location.pathname).toBe('/login');
     expect(requested(server.calls)).toContain('POST /api/auth/logout-all');
     expect(screen.queryByRole('button', { name: /Account menu/ })).not.toBeInTheDocument();
+  });
+
+  it('keeps /account working: it redirects to /client/settings', async () => {
+    signedInServer(ana, [here]);
+    const { router } = renderRoute('/account');
+    expect(await screen.findByRole('heading', { level: 1, name: 'Settings' })).toBeInTheDocument();
+    expect(router.state.location.pathname).toBe('/client/settings');
+  });
+
+  it('changes the language of the whole app, and remembers it', async () => {
+    signedInServer(ana, [here]);
+    renderRoute('/client/settings');
+    const card = await screen.findByRole('region', { name: 'Language' });
+    await userEvent.click(within(card).getByRole('radio', { name: 'Español' }));
+    expect(await screen.findByRole('heading', { level: 1, name: 'Ajustes' })).toBeInTheDocument();
+    expect(screen.getByRole('navigation', { name: 'Navegación principal' })).toBeInTheDocument();
+    expect(window.localStorage.getItem(LANGUAGE_STORAGE_KEY)).toBe('es');
   });
 });
