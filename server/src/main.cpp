@@ -19,6 +19,7 @@
 #include "db/database.hpp"
 #include "db/schema.hpp"
 #include "http/server.hpp"
+#include "metrics/metrics.hpp"
 
 extern char** environ;
 
@@ -110,6 +111,10 @@ int main(int argc, char** argv) {
     std::cerr << "neuropod: " << e.what() << "\n";
     return 2;
   }
+  database->set_observer([metrics = application->metrics()](std::chrono::nanoseconds elapsed,
+                                                            std::exception_ptr error) {
+    metrics->observe_db(elapsed, error);
+  });
   http::Server server(ioc, config.http, application->pipeline());
   // Signals are caught before the port is announced, so a SIGTERM right after start is graceful.
   asio::signal_set signals(ioc, SIGINT, SIGTERM);

@@ -1,6 +1,7 @@
 #include "access/access_routes.hpp"
 
 #include "core/errors.hpp"
+#include "http/error_mapping.hpp"
 #include "pods/pod.hpp"
 #include "pods/pod_routes.hpp"
 
@@ -25,19 +26,39 @@ http::Response redirect(const Redirect& r) {
 }
 
 // The host the browser asked for: ingress-nginx sends the original URL in X-Original-URL to the
-// auth check; requests routed through a pod Ingress keep their Host.
-std::string requested_host(const http::Request& req) {
-  if (auto url = req.headers.get("X-Original-URL")) {
+// auth check; requests routed through a pod Ingress keep their Host. `Req`: http::Request's
+// headers or an http::RequestView.
+template <typename HeaderOf>
+std::string requested_host(const HeaderOf& header) {
+  if (auto url = header("X-Original-URL")) {
     const auto sep = url->find("://");
     if (sep != std::string_view::npos) {
       auto rest = url->substr(sep + 3);
       return std::string(rest.substr(0, rest.find_first_of("/?#")));
     }
   }
-  if (auto fwd = req.headers.get("X-Forwarded-Host")) {
+  if (auto fwd = header("X-Forwarded-Host")) {
     return std::string(*fwd);
   }
-  return std::string(req.headers.get("Host").value_or(""));
+  return std::string(header("Host").value_or(""));
+}
+
+std::string requested_host(const http::Request& req) {
+  return requested_host([&req](std::string_view name) { return req.headers.get(name); });
+}
+
+// The pod host's own sign-in callback and share links (routed to this API) pass the check.
+bool is_neuropod_path(std::optional<std::string_view> original_url) {
+  if (!original_url) {
+    return false;
+  }
+  const auto sep = original_url->find("://");
+  if (sep == std::string_view::npos) {
+    return false;
+  }
+  const auto path =
+      original_url->substr(std::min(original_url->find('/', sep + 3), original_url->size()));
+  return path.starts_with("/.neuropod/");
 }
 
 std::string string_field(const json& body, const char* key, const std::string& fallback) {
@@ -57,6 +78,8 @@ void AccessRoutes::register_routes(http::Router& router) {
   using http::Access;
   using http::Request;
   router.get("/api/pod-access/check", Access::anonymous, [this](Request& r) { return check(r); });
+  router.fast("GET", "/api/pod-access/check",
+              [this](const http::RequestView& r) { return fast_check(r); });
   router.get("/api/pod-access/signin", Access::anonymous, [this](Request& r) { return signin(r); });
   router.get("/.neuropod/callback", Access::anonymous, [this](Request& r) { return callback(r); });
   router.get("/.neuropod/share/{token}", Access::anonymous,
@@ -71,26 +94,36 @@ void AccessRoutes::register_routes(http::Router& router) {
              [this](Request& r) { return revoke_share(r); });
 }
 
-asio::awaitable<http::Response> AccessRoutes::check(http::Request& req) {
-  if (const auto url = req.headers.get("X-Original-URL")) {
-    // The pod host's own sign-in callback and share links (routed to this API) pass.
-    const auto sep = url->find("://");
-    const auto path = sep == std::string_view::npos
-                          ? std::string_view()
-                          : url->substr(std::min(url->find('/', sep + 3), url->size()));
-    if (path.starts_with("/.neuropod/")) {
-      co_return http::Response::no_content();
-    }
-  }
-  const auto d =
-      co_await access_.check(requested_host(req), req.cookie(access_.options().cookie_name));
+http::Response AccessRoutes::answer(const Decision& d, const std::string& request_id) {
   if (!d.allowed) {
-    throw core::Unauthorized("no_pod_access", "You have no access to this pod");
+    const core::Unauthorized denied("no_pod_access", "You have no access to this pod");
+    return http::error_response(denied.code(), denied.what(), denied.details(), request_id);
   }
   activity_.mark(d.pod_id);
   auto res = http::Response::no_content();
   res.headers.set("X-Neuropod-User", d.subject);
-  co_return res;
+  return res;
+}
+
+std::optional<http::Response> AccessRoutes::fast_check(const http::RequestView& req) {
+  if (is_neuropod_path(req.header("X-Original-URL"))) {
+    return http::Response::no_content();
+  }
+  const auto host = requested_host([&req](std::string_view name) { return req.header(name); });
+  const auto d = access_.check_cached(host, req.cookie(access_.options().cookie_name));
+  if (!d) {
+    return std::nullopt;
+  }
+  return answer(*d, std::string(req.request_id()));
+}
+
+asio::awaitable<http::Response> AccessRoutes::check(http::Request& req) {
+  if (is_neuropod_path(req.headers.get("X-Original-URL"))) {
+    co_return http::Response::no_content();
+  }
+  const auto d =
+      co_await access_.check(requested_host(req), req.cookie(access_.options().cookie_name));
+  co_return answer(d, req.request_id);
 }
 
 asio::awaitable<http::Response> AccessRoutes::signin(http::Request& req) {

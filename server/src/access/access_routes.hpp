@@ -16,6 +16,9 @@ class AccessRoutes {
 
  private:
   boost::asio::awaitable<http::Response> check(http::Request& req);
+  // The check answered from the caches, before the request is copied (Router::fast).
+  std::optional<http::Response> fast_check(const http::RequestView& req);
+  http::Response answer(const Decision& d, const std::string& request_id);
   boost::asio::awaitable<http::Response> signin(http::Request& req);
   boost::asio::awaitable<http::Response> callback(http::Request& req);
   boost::asio::awaitable<http::Response> share_link(http::Request& req);

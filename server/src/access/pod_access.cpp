@@ -196,6 +196,12 @@ struct CookieClaims {
 };
 constexpr std::size_t kMaxVerifiedCookies = 100'000;
 
+// Lets the maps keyed by long strings (cookies) be searched with a string_view.
+struct StringHash {
+  using is_transparent = void;
+  std::size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
+};
+
 // What the check needs of the pod behind a host.
 struct HostEntry {
   bool exists = false;
@@ -248,7 +254,8 @@ struct PodAccess::Impl {
   std::mutex mu;
   std::unordered_map<std::string, HostEntry> hosts;
   std::unordered_map<std::string, std::int64_t> used_tickets;  // jti -> expiry (unix s)
-  std::unordered_map<std::string, CookieClaims> verified;      // cookie value -> its claims
+  // cookie value -> its claims
+  std::unordered_map<std::string, CookieClaims, StringHash, std::equal_to<>> verified;
 
   std::optional<CookieClaims> cookie_claims(const std::string& cookie, const std::string& host) {
     const auto now = unix_s(clock.now());
@@ -360,8 +367,12 @@ struct PodAccess::Impl {
     co_return p;
   }
 
+  static bool allows(const std::string& owner, const std::string& level,
+                     const http::Principal& who) {
+    return who.admin || who.user_id == owner || level == "users" || level == "public";
+  }
   static bool allows(const HostEntry& e, const http::Principal& who) {
-    return who.admin || who.user_id == e.user_id || e.access == "users" || e.access == "public";
+    return allows(e.user_id, e.access, who);
   }
 
   bool share_valid(const HostEntry& e, const std::string& share_id) const {
@@ -426,7 +437,65 @@ std::string PodAccess::cookie_header(const std::string& value, std::chrono::seco
                                                  .same_site = "Lax"});
 }
 
+std::optional<Decision> PodAccess::check_cached(std::string_view host_in,
+                                                std::optional<std::string_view> cookie) const {
+  const auto host = strip_port(host_in);
+  const auto now = impl_->clock.now();
+  Decision d;
+  std::string sid;
+  std::string owner;
+  std::string level;
+  {
+    std::lock_guard lock(impl_->mu);
+    const auto it = impl_->hosts.find(host);
+    if (it == impl_->hosts.end() ||
+        (now - it->second.fetched_at >= options_.cache_ttl && !it->second.refreshing)) {
+      return std::nullopt;
+    }
+    const auto& e = it->second;
+    if (!e.exists) {
+      return d;
+    }
+    d.pod_id = e.pod_id;
+    if (e.access == "public") {
+      d.allowed = true;
+      d.subject = "public";
+      return d;
+    }
+    if (!cookie || cookie->empty()) {
+      return d;
+    }
+    const auto c = impl_->verified.find(*cookie);
+    if (c == impl_->verified.end()) {
+      return std::nullopt;  // check() verifies its signature once
+    }
+    if (c->second.host != host || c->second.exp <= unix_s(now) || c->second.pod != e.pod_id) {
+      return d;
+    }
+    if (!c->second.share.empty()) {
+      d.allowed = impl_->share_valid(e, c->second.share);
+      d.subject = "share:" + c->second.share;
+      return d;
+    }
+    sid = c->second.sid;
+    owner = e.user_id;
+    level = e.access;
+  }
+  const auto session = impl_->auth.cached_principal(sid);
+  if (!session.known) {
+    return std::nullopt;
+  }
+  if (session.principal && Impl::allows(owner, level, *session.principal)) {
+    d.allowed = true;
+    d.subject = session.principal->user_id;
+  }
+  return d;
+}
+
 asio::awaitable<Decision> PodAccess::check(std::string host, std::optional<std::string> cookie) {
+  if (auto cached = check_cached(host, cookie)) {
+    co_return std::move(*cached);
+  }
   host = strip_port(host);
   const auto e = co_await impl_->pod_for(host, false);
   Decision d;

@@ -76,6 +76,11 @@ class PodAccess {
 
   // The ingress check for a request to `host` carrying `cookie` (the pod cookie's value).
   boost::asio::awaitable<Decision> check(std::string host, std::optional<std::string> cookie);
+  // The same decision from this instance's caches alone (the pod behind the host, the verified
+  // cookie, the session), or nullopt when one of them would need the database or an HMAC: then
+  // call check(). Synchronous: the server's fast route for the check (Router::fast).
+  std::optional<Decision> check_cached(std::string_view host,
+                                       std::optional<std::string_view> cookie) const;
   // auth-signin: `rd` is the URL the browser wanted. Without a session: to the app's sign-in.
   // Allowed: to the pod host's callback with a ticket. Throws NotFound (no such pod host),
   // Forbidden (signed in, not allowed), ValidationError (rd not a pod URL).

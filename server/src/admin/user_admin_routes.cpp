@@ -89,7 +89,7 @@ boost::asio::awaitable<http::Response> UserAdminRoutes::list(http::Request& req)
   for (const auto& u : page.items) {
     items.push_back(users::to_json(u));
   }
-  nlohmann::json body = {{"items", items}};
+  nlohmann::json body = {{"items", items}, {"total", page.total}};
   body["next_cursor"] = cursor_json(page.next_cursor);
   co_return http::Response::json(200, body);
 }

@@ -1,5 +1,8 @@
 #include "app/app.hpp"
 
+#include <atomic>
+#include <functional>
+#include <optional>
 #include <set>
 #include <stop_token>
 
@@ -15,6 +18,8 @@
 #include "access/activity.hpp"
 #include "access/pod_access.hpp"
 #include "admin/user_admin_routes.hpp"
+#include "alerts/alert_routes.hpp"
+#include "alerts/alerts.hpp"
 #include "audit/audit_log.hpp"
 #include "auth/auth_middleware.hpp"
 #include "auth/auth_routes.hpp"
@@ -36,6 +41,8 @@
 #include "metering/billing_routes.hpp"
 #include "metering/meter.hpp"
 #include "metering/reports.hpp"
+#include "metrics/metrics.hpp"
+#include "metrics/metrics_routes.hpp"
 #include "notify/notification_routes.hpp"
 #include "notify/notifications.hpp"
 #include "pods/pod_routes.hpp"
@@ -62,7 +69,8 @@ http::TlsOptions outbound_tls(const core::Config& config) {
 // The backend's Kubernetes identity: a kubeconfig, else in-cluster, else none (no cluster: pod
 // calls answer 503). Throws std::invalid_argument naming the problem (the server exits 2).
 std::unique_ptr<k8s::KubeClient> kube_client(const core::Config& cfg,
-                                             const boost::asio::any_io_executor& executor) {
+                                             const boost::asio::any_io_executor& executor,
+                                             metrics::Metrics& metrics) {
   const auto& k = cfg.k8s;
   if (!k.configured()) {
     return nullptr;
@@ -76,6 +84,10 @@ std::unique_ptr<k8s::KubeClient> kube_client(const core::Config& cfg,
   k8s::KubeClientOptions options;
   options.request_timeout = k.request_timeout;
   options.connect_timeout = k.request_timeout;
+  options.observer = [&metrics](std::string_view verb, std::chrono::nanoseconds elapsed,
+                                std::string_view error) {
+    metrics.observe_k8s(verb, elapsed, error);
+  };
   return std::make_unique<k8s::KubeClient>(executor, std::move(kc), options);
 }
 
@@ -124,10 +136,12 @@ std::unique_ptr<pods::Reconciler> reconciler(const core::Config& cfg, pods::PodS
 
 // The billing pass on the instance leading the reconciler (every instance when there is none:
 // without a cluster nothing runs, so there is nothing to charge twice).
-metering::BillingLoopOptions billing_loop_options(const core::Config& cfg,
-                                                  const pods::Reconciler* reconciler) {
+metering::BillingLoopOptions billing_loop_options(
+    const core::Config& cfg, const pods::Reconciler* reconciler,
+    std::function<void(const metering::BillingLoopOptions::Pass&)> on_pass) {
   metering::BillingLoopOptions o;
   o.interval = cfg.billing_interval;
+  o.on_pass = std::move(on_pass);
   if (reconciler != nullptr) {
     o.leading = [reconciler] { return reconciler->leading(); };
   }
@@ -139,6 +153,20 @@ access::AccessOptions access_options(const core::Config& cfg) {
   o.keys = cfg.auth.session_keys;
   o.cookie_secure = cfg.auth.cookie_secure || cfg.env == core::Environment::production;
   o.app_origin = cfg.app_origin;
+  return o;
+}
+
+// The alerts loop's options (config) and thresholds.
+alerts::AlertsLoopOptions alerts_options(const core::Config& cfg) {
+  const auto& m = cfg.monitoring;
+  alerts::AlertsLoopOptions o;
+  o.alerts.pod_failures = m.pod_failures;
+  o.alerts.pod_failure_window = m.pod_failure_window;
+  o.alerts.failing_pods = m.failing_pods;
+  o.alerts.billing_interval = cfg.billing_interval;
+  o.interval = m.alert_interval;
+  o.probe_timeout = m.ready_timeout;
+  o.webhook_url = m.alert_webhook_url;
   return o;
 }
 
@@ -163,7 +191,7 @@ struct App::Parts {
         audit(db, clock),
         ledger(db, clock),
         catalog(db, clock, cfg.initial_balance),
-        kube(kube_client(cfg, executor)),
+        kube(kube_client(cfg, executor, metrics)),
         pod_runtime(kube_runtime(cfg, kube.get(), clock)),
         notifications(db, bus, clock),
         pod_store(db, clock),
@@ -174,7 +202,13 @@ struct App::Parts {
         }),
         meter(db, ledger, bus, clock, &catalog, &enforcer),
         meter_hooks(meter),
-        billing_loop(meter, billing_loop_options(cfg, reconciler.get())),
+        billing_loop(meter,
+                     billing_loop_options(cfg, reconciler.get(),
+                                          [this](const metering::BillingLoopOptions::Pass& p) {
+                                            on_billing_pass(p);
+                                          })),
+        now_clock(clock),
+        alerts_loop(alerts_deps(db), alerts_options(cfg)),
         reports(db, clock),
         auth(cfg, clock, users, sessions, audit, ledger, catalog),
         pod_access(db, auth, pods, clock, access_options(cfg)),
@@ -191,7 +225,9 @@ struct App::Parts {
                                        .unlimited_paths = {"/api/pod-access/check"}},
                  general_limit),
         auth_guard(auth, cfg.auth.allowed_origins, sign_in_limit, user_limit),
-        status_routes(db, clock, cfg.env, pod_runtime.get()),
+        status_routes(db, clock, cfg.env, pod_runtime.get(), cfg.monitoring.ready_timeout),
+        metrics_routes(metrics, db, clock, cfg.monitoring),
+        alert_routes(alerts_loop),
         auth_routes(cfg, clock, auth, google, users, audit),
         catalog_routes(catalog, audit),
         user_admin_routes(users, sessions, ledger, auth, audit, bus),
@@ -207,6 +243,9 @@ struct App::Parts {
                                      : std::set<std::string>{}),
         // After the guard: 401/403 before 400.
         pipeline(router, {&security, &auth_guard, &contract}) {
+    metrics.bind_routes(router);
+    pipeline.set_observer(&metrics.http_observer());
+    metrics.set_websocket_clients([this] { return hub.clients(); });
     pods.set_run_hooks(&meter_hooks);
     meter.set_notifications(&notifications);
     pods.set_notifications(&notifications);
@@ -236,6 +275,8 @@ struct App::Parts {
   // server refuses to start with a route the document does not describe).
   std::vector<http::RouteInfo> register_all() {
     status_routes.register_routes(router);
+    metrics_routes.register_routes(router);
+    alert_routes.register_routes(router);
     contract_routes.register_routes(router);
     auth_routes.register_routes(router);
     catalog_routes.register_routes(router);
@@ -247,6 +288,39 @@ struct App::Parts {
     lifecycle_routes.register_routes(router);
     ws_routes.register_routes(router);
     return router.routes();
+  }
+
+  void on_billing_pass(const metering::BillingLoopOptions::Pass& p) {
+    const auto now = now_clock.now();
+    metrics.observe_billing_pass(p.ok, p.duration, p.entries, p.charged_micros, now);
+    if (p.ok) {
+      billing_last_success_ms.store(core::to_unix_millis(now));
+    }
+  }
+
+  alerts::AlertsLoop::Deps alerts_deps(db::Database& db) {
+    alerts::AlertsLoop::Deps d{.bus = bus, .clock = now_clock};
+    d.database_ping = [&db]() { return db.run([](db::Conn& c) { c.ping(); }); };
+    if (pod_runtime) {
+      d.kubernetes_ping = [rt = pod_runtime.get()]() { return rt->ping(); };
+    }
+    if (reconciler) {
+      d.leading = [r = reconciler.get()] { return r->leading(); };
+    }
+    d.billing_last_success = [this]() -> std::optional<core::TimePoint> {
+      const auto ms = billing_last_success_ms.load();
+      if (ms == 0) {
+        return std::nullopt;
+      }
+      return core::from_unix_millis(ms);
+    };
+    d.db = &db;
+    d.notifications = &notifications;
+    if (!config.monitoring.alert_webhook_url.empty()) {
+      d.webhook = &outbound;
+    }
+    d.on_change = [this](const alerts::Alert& a, bool active) { metrics.set_alert(a.id, active); };
+    return d;
   }
 
   // For the WebSocket rechecks: false once the session cannot authenticate any more.
@@ -265,6 +339,9 @@ struct App::Parts {
   }
 
   const core::Config& config;
+  // Shared: the database's observer (main.cpp) may outlive the app.
+  std::shared_ptr<metrics::Metrics> metrics_owner{std::make_shared<metrics::Metrics>()};
+  metrics::Metrics& metrics{*metrics_owner};
   http::HttpClient outbound;
   users::UserStore users;
   auth::SessionStore sessions;
@@ -282,6 +359,9 @@ struct App::Parts {
   metering::Meter meter;
   metering::MeterHooks meter_hooks;
   metering::BillingLoop billing_loop;
+  const core::Clock& now_clock;
+  std::atomic<std::int64_t> billing_last_success_ms{0};
+  alerts::AlertsLoop alerts_loop;
   metering::Reports reports;
   std::stop_source stop_background;
   auth::AuthService auth;
@@ -296,6 +376,8 @@ struct App::Parts {
   http::SecurityMiddleware security;
   auth::AuthMiddleware auth_guard;
   system::StatusRoutes status_routes;
+  metrics::MetricsRoutes metrics_routes;
+  alerts::AlertRoutes alert_routes;
   auth::AuthRoutes auth_routes;
   catalog::CatalogRoutes catalog_routes;
   admin::UserAdminRoutes user_admin_routes;
@@ -338,6 +420,9 @@ pods::Reconciler* App::reconciler() {
 core::EventBus& App::events() {
   return parts_->bus;
 }
+std::shared_ptr<metrics::Metrics> App::metrics() {
+  return parts_->metrics_owner;
+}
 
 boost::asio::awaitable<void> App::prepare() {
   co_await parts_->catalog.seed();
@@ -371,6 +456,12 @@ boost::asio::awaitable<void> App::run_background() {
                         [](const std::exception_ptr& e) {
                           if (e) {
                             log::error("idle.culler_crashed", {});
+                          }
+                        });
+  boost::asio::co_spawn(ex, parts_->alerts_loop.run(parts_->stop_background.get_token()),
+                        [](const std::exception_ptr& e) {
+                          if (e) {
+                            log::error("alerts.loop_crashed", {});
                           }
                         });
   boost::asio::co_spawn(ex, parts_->hub.run(parts_->stop_background.get_token()),

@@ -17,6 +17,9 @@ class AuthService;
 namespace neuropod::core {
 class EventBus;
 }
+namespace neuropod::metrics {
+class Metrics;
+}
 namespace neuropod::pods {
 class PodService;
 class Reconciler;
@@ -38,6 +41,8 @@ class App {
   pods::PodService& pods();
   pods::Reconciler* reconciler();  // null without a cluster
   core::EventBus& events();
+  // main.cpp feeds it the database's timings (shared: the database may outlive the app).
+  std::shared_ptr<metrics::Metrics> metrics();
 
   // Once the schema exists: default templates and settings (first start only), unfinished ledger
   // entries. Idempotent.

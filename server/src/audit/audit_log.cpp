@@ -1,5 +1,6 @@
 #include "audit/audit_log.hpp"
 
+#include "core/errors.hpp"
 #include "db/schema.hpp"
 
 namespace neuropod::audit {
@@ -55,9 +56,33 @@ boost::asio::awaitable<nlohmann::json> AuditLog::list(Query query) {
   if (query.action) {
     filter.append("action", *query.action);
   }
+  if (query.before) {
+    db::Doc by_id;
+    by_id.append("_id", *query.before);
+    const auto last = co_await db_.run(
+        [&by_id](db::Conn& c) { return c.collection(db::collections::kLog).find_one(by_id); });
+    std::optional<core::TimePoint> ts;
+    if (last) {  // no ?: of class type in a coroutine (g++ 12, DEVELOPERS.md)
+      ts = last->get_time("ts");
+    }
+    if (!ts) {
+      throw core::ValidationError("before", "is not an entry of this log");
+    }
+    db::Doc older;
+    older.append("$lt", *ts);
+    db::Doc strictly;
+    strictly.append("ts", older);
+    db::Doc lower_id;
+    lower_id.append("$lt", *query.before);
+    db::Doc tie;
+    tie.append("ts", *ts).append("_id", lower_id);
+    db::Array either;
+    either.push(strictly).push(tie);
+    filter.append("$or", either);
+  }
   db::FindOptions options;
   db::Doc sort;
-  sort.append("ts", std::int32_t{-1});
+  sort.append("ts", std::int32_t{-1}).append("_id", std::int32_t{-1});
   options.sort = sort;
   options.limit = query.limit;
   auto docs = co_await db_.run([&filter, &options](db::Conn& c) {

@@ -48,9 +48,10 @@ class AuditLog {
   struct Query {
     std::optional<std::string> user_id;
     std::optional<std::string> action;
+    std::optional<db::Oid> before;  // an entry's id: only older ones (the next page)
     std::int64_t limit = 50;
   };
-  // Newest first.
+  // Newest first. Throws ValidationError (before) when `before` names no entry.
   boost::asio::awaitable<nlohmann::json> list(Query query);
 
  private:

@@ -325,6 +325,12 @@ boost::asio::awaitable<http::Response> AuthRoutes::audit_log(http::Request& req)
     }
     q.action = *v;
   }
+  if (auto v = req.query_param("before")) {
+    q.before = db::Oid::parse(*v);
+    if (!q.before) {
+      throw core::ValidationError("before", "is not an entry id");
+    }
+  }
   if (auto v = req.query_param("limit")) {
     int n = 0;
     try {
@@ -338,7 +344,11 @@ boost::asio::awaitable<http::Response> AuthRoutes::audit_log(http::Request& req)
     q.limit = n;
   }
   auto items = co_await audit_.list(q);
-  co_return http::Response::json(200, {{"items", items}});
+  nlohmann::json next = nullptr;  // the id to pass as `before` for the next page
+  if (static_cast<std::int64_t>(items.size()) == q.limit && !items.empty()) {
+    next = items.back()["id"];
+  }
+  co_return http::Response::json(200, {{"items", items}, {"next_before", next}});
 }
 
 }  // namespace neuropod::auth

@@ -195,6 +195,21 @@ boost::asio::awaitable<http::Principal> AuthService::authenticate(std::string to
   co_return co_await session_principal(claims["sid"].get<std::string>(), std::move(ip));
 }
 
+AuthService::CachedSession AuthService::cached_principal(const std::string& session_id) const {
+  const auto now = clock_.now();
+  std::lock_guard lock(cache_->mu);
+  const auto it = cache_->by_session.find(session_id);
+  if (it == cache_->by_session.end() || now >= it->second.session_expires ||
+      (now - it->second.checked_at >= config_.auth.session_cache_ttl && !it->second.refreshing)) {
+    return {};
+  }
+  CachedSession out{.known = true, .principal = std::nullopt};
+  if (!it->second.blocked) {
+    out.principal = it->second.principal;
+  }
+  return out;
+}
+
 boost::asio::awaitable<http::Principal> AuthService::session_principal(std::string sid,
                                                                        std::string ip) {
   const auto now = clock_.now();

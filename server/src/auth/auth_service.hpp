@@ -60,6 +60,15 @@ class AuthService {
   // issued for): cached the same way; throws the same errors.
   boost::asio::awaitable<http::Principal> session_principal(std::string session_id, std::string ip);
 
+  // What session_principal would answer, from this instance's cache alone, when the cache can
+  // answer (the entry is fresh, or stale while another request re-reads it). No database, no
+  // coroutine: for the ingress check's fast path.
+  struct CachedSession {
+    bool known = false;                        // false: ask session_principal
+    std::optional<http::Principal> principal;  // when known: nullopt = the user is blocked
+  };
+  CachedSession cached_principal(const std::string& session_id) const;
+
   boost::asio::awaitable<void> sign_out(const http::Principal& who, audit::Actor actor);
   boost::asio::awaitable<std::int64_t> sign_out_everywhere(const http::Principal& who,
                                                            audit::Actor actor);

@@ -339,6 +339,26 @@ void read_kubernetes(Reader& r, Config& c) {
   }
 }
 
+void read_monitoring(Reader& r, Config& c) {
+  auto& m = c.monitoring;
+  r.string("NEUROPOD_METRICS_TOKEN", m.metrics_token);
+  if (!m.metrics_token.empty() && m.metrics_token.size() < 16) {
+    r.problem("NEUROPOD_METRICS_TOKEN", "must be at least 16 characters long");
+  }
+  r.string("NEUROPOD_ALERT_WEBHOOK_URL", m.alert_webhook_url);
+  if (!m.alert_webhook_url.empty() && !is_http_url(m.alert_webhook_url)) {
+    r.problem("NEUROPOD_ALERT_WEBHOOK_URL",
+              fmt::format("'{}' must be an http(s) URL", m.alert_webhook_url));
+  }
+  r.millis("NEUROPOD_ALERT_INTERVAL_MS", m.alert_interval, 100, 600'000);
+  r.millis("NEUROPOD_READY_TIMEOUT_MS", m.ready_timeout, 100, 60'000);
+  r.integer("NEUROPOD_ALERT_POD_FAILURES", m.pod_failures, 1, 1000);
+  long long window = m.pod_failure_window.count();
+  r.integer("NEUROPOD_ALERT_POD_FAILURE_WINDOW_S", window, 10, 86'400);
+  m.pod_failure_window = std::chrono::seconds(window);
+  r.integer("NEUROPOD_ALERT_FAILING_PODS", m.failing_pods, 1, 100'000);
+}
+
 }  // namespace
 
 ConfigError::ConfigError(std::vector<std::string> problems)
@@ -431,6 +451,7 @@ Config Config::from_env(const EnvMap& env) {
 
   read_auth(r, c);
   read_kubernetes(r, c);
+  read_monitoring(r, c);
 
   if (!r.problems_.empty()) {
     throw ConfigError(std::move(r.problems_));

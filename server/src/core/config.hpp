@@ -112,6 +112,23 @@ struct KubernetesConfig {
   bool configured() const { return !kubeconfig.empty() || !service_host.empty(); }
 };
 
+// Monitoring: GET /metrics, GET /api/ready and the alerts loop (metrics/, alerts/).
+struct MonitoringConfig {
+  // NEUROPOD_METRICS_TOKEN: a bearer token that opens GET /metrics from anywhere; empty: only
+  // from loopback (and never for requests carrying proxy headers: the Cloudflare tunnel).
+  std::string metrics_token;
+  // NEUROPOD_ALERT_WEBHOOK_URL: every alert raised or cleared is POSTed there (JSON); empty: none.
+  std::string alert_webhook_url;
+  std::chrono::milliseconds alert_interval{15'000};  // NEUROPOD_ALERT_INTERVAL_MS
+  std::chrono::milliseconds ready_timeout{2'000};    // NEUROPOD_READY_TIMEOUT_MS (each probe)
+  // A pod failing this many times within the window is alerted (NEUROPOD_ALERT_POD_FAILURES,
+  // NEUROPOD_ALERT_POD_FAILURE_WINDOW_S); so is this many different pods failing within it
+  // (NEUROPOD_ALERT_FAILING_PODS).
+  unsigned pod_failures = 3;
+  std::chrono::seconds pod_failure_window{600};
+  unsigned failing_pods = 5;
+};
+
 struct Config {
   Environment env = Environment::development;
   std::string log_level = "info";
@@ -126,6 +143,7 @@ struct Config {
   // How often the billing pass runs (NEUROPOD_BILLING_INTERVAL_MS, 1 s .. 60 s): every running
   // pod is charged at least once a minute whatever this is.
   std::chrono::milliseconds billing_interval{30'000};
+  MonitoringConfig monitoring;
 
   // Throws ConfigError listing every problem found.
   static Config from_env(const EnvMap& env);

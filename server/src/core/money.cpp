@@ -52,4 +52,17 @@ std::string Micros::to_eur_string() const {
   return fmt::format("{}{}.{:06}", negative ? "-" : "", abs / 1'000'000U, abs % 1'000'000U);
 }
 
+std::string Micros::to_display() const {
+  const bool negative = value_ < 0;
+  const std::uint64_t abs = negative ? static_cast<std::uint64_t>(-(value_ + 1)) + 1U
+                                     : static_cast<std::uint64_t>(value_);
+  auto fraction = fmt::format("{:06}", abs % 1'000'000U);
+  std::size_t keep = 2;  // cents, unless the amount is not a whole number of them
+  while (keep < fraction.size() && fraction.find_first_not_of('0', keep) != std::string::npos) {
+    ++keep;
+  }
+  fraction.resize(keep);
+  return fmt::format("{}€{}.{}", negative ? "-" : "", abs / 1'000'000U, fraction);
+}
+
 }  // namespace neuropod::core

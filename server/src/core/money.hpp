@@ -16,6 +16,9 @@ class Micros {
 
   constexpr std::int64_t value() const { return value_; }
   std::string to_eur_string() const;  // "10.500000"
+  // For people: "€10.50"; with more decimals only where cents would hide the amount
+  // ("€0.0042", at most 6), and "-€1.20" below zero.
+  std::string to_display() const;
 
   constexpr auto operator<=>(const Micros&) const = default;  // NOLINT(modernize-use-nullptr)
   constexpr Micros operator+(Micros o) const { return Micros(value_ + o.value_); }

@@ -11,6 +11,7 @@
 #include <chrono>
 #include <cstdint>
 #include <exception>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -184,6 +185,11 @@ class Database {
   // Stops the workers after the queued calls finished.
   void close();
 
+  // Called on the worker thread after every run() call (metrics): how long `fn` took (the wait
+  // for a worker excluded) and what it threw (null: nothing). Set before the first call.
+  using Observer = std::function<void(std::chrono::nanoseconds elapsed, std::exception_ptr error)>;
+  void set_observer(Observer observer) { observer_ = std::move(observer); }
+
  private:
   struct Lease {
     explicit Lease(Database& db);
@@ -202,6 +208,7 @@ class Database {
   std::atomic<std::size_t> pending_{0};
   std::unique_ptr<mongoc_client_pool_t, void (*)(mongoc_client_pool_t*)> pool_;
   boost::asio::thread_pool workers_;
+  Observer observer_;
 };
 
 // Installs the driver's log handler (libmongoc prints DEBUG to stderr until one is set) and
@@ -221,6 +228,7 @@ boost::asio::awaitable<std::invoke_result_t<F&, Conn&>> Database::run(F fn) {
             workers_, [this, &fn, handler = std::move(handler), work = std::move(work)]() mutable {
               std::exception_ptr error;
               Slot result{};
+              const auto started = std::chrono::steady_clock::now();
               try {
                 Lease lease(*this);
                 Conn conn(lease.client, name_);
@@ -231,6 +239,9 @@ boost::asio::awaitable<std::invoke_result_t<F&, Conn&>> Database::run(F fn) {
                 }
               } catch (...) {
                 error = std::current_exception();
+              }
+              if (observer_) {
+                observer_(std::chrono::steady_clock::now() - started, error);
               }
               done();
               auto ex = boost::asio::get_associated_executor(handler);

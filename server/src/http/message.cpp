@@ -148,6 +148,33 @@ std::optional<std::string> Request::query_param(std::string_view name) const {
   return std::nullopt;
 }
 
+std::optional<std::string_view> cookie_in(std::string_view header, std::string_view name) {
+  std::string_view rest(header);
+  while (!rest.empty()) {
+    const auto semi = rest.find(';');
+    auto pair = rest.substr(0, semi);
+    while (!pair.empty() && pair.front() == ' ') {
+      pair.remove_prefix(1);
+    }
+    const auto eq = pair.find('=');
+    if (eq != std::string_view::npos && pair.substr(0, eq) == name) {
+      auto value = pair.substr(eq + 1);
+      while (!value.empty() && value.back() == ' ') {
+        value.remove_suffix(1);
+      }
+      if (value.size() >= 2 && value.front() == '"' && value.back() == '"') {
+        value = value.substr(1, value.size() - 2);
+      }
+      return value;
+    }
+    if (semi == std::string_view::npos) {
+      break;
+    }
+    rest.remove_prefix(semi + 1);
+  }
+  return std::nullopt;
+}
+
 std::optional<std::string> Request::cookie(std::string_view name) const {
   for (const auto& [k, v] : headers.items()) {
     if (k.size() != 6 || !std::equal(k.begin(), k.end(), "cookie", [](char a, char b) {
@@ -155,28 +182,8 @@ std::optional<std::string> Request::cookie(std::string_view name) const {
         })) {
       continue;
     }
-    std::string_view rest(v);
-    while (!rest.empty()) {
-      const auto semi = rest.find(';');
-      auto pair = rest.substr(0, semi);
-      while (!pair.empty() && pair.front() == ' ') {
-        pair.remove_prefix(1);
-      }
-      const auto eq = pair.find('=');
-      if (eq != std::string_view::npos && pair.substr(0, eq) == name) {
-        auto value = pair.substr(eq + 1);
-        while (!value.empty() && value.back() == ' ') {
-          value.remove_suffix(1);
-        }
-        if (value.size() >= 2 && value.front() == '"' && value.back() == '"') {
-          value = value.substr(1, value.size() - 2);
-        }
-        return std::string(value);
-      }
-      if (semi == std::string_view::npos) {
-        break;
-      }
-      rest.remove_prefix(semi + 1);
+    if (const auto value = cookie_in(v, name)) {
+      return std::string(*value);
     }
   }
   return std::nullopt;

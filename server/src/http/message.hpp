@@ -40,6 +40,22 @@ struct Principal {
   bool admin = false;
 };
 
+// The value of cookie `name` in one Cookie header's value (quotes removed).
+std::optional<std::string_view> cookie_in(std::string_view header, std::string_view name);
+
+// A request as the server read it, before anything is copied into a Request: what a fast route
+// (Router::fast) may look at. Views into the server's buffers, valid during the call.
+class RequestView {
+ public:
+  virtual ~RequestView() = default;
+  virtual std::string_view path() const = 0;  // raw, without the query
+  virtual std::string_view request_id() const = 0;
+  // First value of a header (case-insensitive name).
+  virtual std::optional<std::string_view> header(std::string_view name) const = 0;
+  // A cookie from any Cookie header.
+  virtual std::optional<std::string_view> cookie(std::string_view name) const = 0;
+};
+
 struct Request {
   std::string method;  // upper case, e.g. "GET"
   std::string target;  // as sent: path + query

@@ -19,7 +19,7 @@ namespace {
 
 boost::asio::awaitable<Response> route_and_run(const Router& router,
                                                const std::vector<Middleware*>& middlewares,
-                                               Request& req) {
+                                               Request& req, const RouteInfo** matched) {
   for (auto* m : middlewares) {
     if (auto early = m->before_routing(req)) {
       co_return std::move(*early);
@@ -27,6 +27,9 @@ boost::asio::awaitable<Response> route_and_run(const Router& router,
   }
   auto match = router.match(req.method, req.path);
   req.params = std::move(match.params);
+  if (matched != nullptr) {
+    *matched = match.route;
+  }
   for (auto* m : middlewares) {
     co_await m->before_handler(req, *match.route);
   }
@@ -36,10 +39,14 @@ boost::asio::awaitable<Response> route_and_run(const Router& router,
 }  // namespace
 
 boost::asio::awaitable<Response> Pipeline::handle(Request& req) const {
+  co_return co_await handle(req, nullptr);
+}
+
+boost::asio::awaitable<Response> Pipeline::handle(Request& req, const RouteInfo** matched) const {
   std::exception_ptr failure;
   Response res;
   try {
-    res = co_await route_and_run(router_, middlewares_, req);
+    res = co_await route_and_run(router_, middlewares_, req, matched);
   } catch (...) {
     failure = std::current_exception();
   }

@@ -114,6 +114,26 @@ Router::Match Router::match(std::string_view method, std::string_view path) cons
   return m;
 }
 
+void Router::fast(std::string method, std::string path, FastHandler handler) {
+  const bool routed = std::any_of(routes_.begin(), routes_.end(), [&](const Route& r) {
+    return r.info.method == method && r.info.pattern == path;
+  });
+  if (!routed || path.find('{') != std::string::npos) {
+    throw std::invalid_argument(
+        "a fast route needs a normal route with the same method and path: " + method + " " + path);
+  }
+  fast_.push_back(FastRoute{std::move(method), std::move(path), std::move(handler)});
+}
+
+const FastHandler* Router::fast_match(std::string_view method, std::string_view path) const {
+  for (const auto& f : fast_) {
+    if (f.path == path && (f.method == method || (method == "HEAD" && f.method == "GET"))) {
+      return &f.handler;
+    }
+  }
+  return nullptr;
+}
+
 std::vector<RouteInfo> Router::routes() const {
   std::vector<RouteInfo> out;
   out.reserve(routes_.size());

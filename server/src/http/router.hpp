@@ -16,6 +16,9 @@ enum class Access { anonymous, signed_in, admin };
 
 using Handler = std::function<boost::asio::awaitable<Response>(Request&)>;
 
+// Answers from memory, synchronously, or declines with nullopt (see Router::fast).
+using FastHandler = std::function<std::optional<Response>(const RequestView&)>;
+
 struct RouteInfo {
   std::string method;
   std::string pattern;
@@ -41,6 +44,14 @@ class Router {
     add("DELETE", std::move(pattern), access, std::move(h));
   }
 
+  // A fast route: the server calls it as soon as a request for exactly `method` + `path` is read,
+  // before copying it into a Request, routing it or running the middlewares; nullopt sends the
+  // request down the normal path, so a route registered with add() must exist for the same
+  // method and path. Only for hot anonymous routes exempt from rate limits whose answers need no
+  // security headers beyond the server's own (the ingress auth check).
+  void fast(std::string method, std::string path, FastHandler handler);
+  const FastHandler* fast_match(std::string_view method, std::string_view path) const;
+
   struct Match {
     const Handler* handler;
     const RouteInfo* route;
@@ -59,6 +70,12 @@ class Router {
     Handler handler;
   };
   std::vector<Route> routes_;
+  struct FastRoute {
+    std::string method;
+    std::string path;
+    FastHandler handler;
+  };
+  std::vector<FastRoute> fast_;
 };
 
 }  // namespace neuropod::http

@@ -519,7 +519,7 @@ asio::awaitable<WsOutcome> serve_websocket(StatePtr st, std::shared_ptr<Connecti
 // so the client reads the answer instead of a reset.
 asio::awaitable<void> answer_and_close(std::shared_ptr<Connection> conn, core::ErrorCode code,
                                        std::string message, unsigned version) {
-  const auto request_id = core::random_hex(8);
+  const auto request_id = core::new_request_id();
   auto res = error_response(code, message, nullptr, request_id);
   finish_headers(res, request_id);
   auto msg = to_beast(std::move(res), version == 0 ? 11 : version, false, false);
@@ -540,6 +540,114 @@ asio::awaitable<void> answer_and_close(std::shared_ptr<Connection> conn, core::E
                                       {"code", core::to_string(code)},
                                       {"remote_ip", remote_ip(conn->socket)}});
   conn->socket.close(ec);
+}
+
+using BeastRequest = bhttp::request<bhttp::string_body>;
+
+// Writes a whole (not streamed) response within `timeout`; for HEAD only its header.
+asio::awaitable<boost::system::error_code> write_response(Connection& conn, Response res,
+                                                          unsigned version, bool keep_alive,
+                                                          bool head, Clock::duration timeout) {
+  boost::system::error_code ec;
+  auto out = to_beast(std::move(res), version, keep_alive, head);
+  conn.deadline(timeout);
+  if (head) {
+    bhttp::response_serializer<bhttp::string_body> sr{out};
+    co_await bhttp::async_write_header(conn.socket, sr,
+                                       asio::redirect_error(asio::use_awaitable, ec));
+  } else {
+    co_await bhttp::async_write(conn.socket, out, asio::redirect_error(asio::use_awaitable, ec));
+  }
+  co_return ec;
+}
+
+// The request in Beast's buffers, for a fast route (Router::fast).
+class BeastRequestView final : public RequestView {
+ public:
+  BeastRequestView(const BeastRequest& in, std::string_view path, std::string_view request_id)
+      : in_(in), path_(path), request_id_(request_id) {}
+  std::string_view path() const override { return path_; }
+  std::string_view request_id() const override { return request_id_; }
+  std::optional<std::string_view> header(std::string_view name) const override {
+    const auto it = in_.find(beast::string_view(name.data(), name.size()));
+    if (it == in_.end()) {
+      return std::nullopt;
+    }
+    return std::string_view(it->value().data(), it->value().size());
+  }
+  std::optional<std::string_view> cookie(std::string_view name) const override {
+    const auto range = in_.equal_range(bhttp::field::cookie);
+    for (auto it = range.first; it != range.second; ++it) {
+      if (auto v = cookie_in(std::string_view(it->value().data(), it->value().size()), name)) {
+        return v;
+      }
+    }
+    return std::nullopt;
+  }
+
+ private:
+  const BeastRequest& in_;
+  std::string_view path_;
+  std::string_view request_id_;
+};
+
+// A fast route's answer for `in`, or nullopt (no fast route, or it declined). Never throws: a
+// failure becomes the one JSON error shape.
+std::optional<Response> fast_answer(const Router& router, const BeastRequest& in,
+                                    const std::string& request_id) {
+  const auto target = std::string_view(in.target().data(), in.target().size());
+  const auto path = target.substr(0, target.find('?'));
+  const auto method = std::string_view(in.method_string().data(), in.method_string().size());
+  const auto* handler = router.fast_match(method, path);
+  if (handler == nullptr) {
+    return std::nullopt;
+  }
+  try {
+    return (*handler)(BeastRequestView(in, path, request_id));
+  } catch (...) {
+    return response_for_exception(std::current_exception(), request_id);
+  }
+}
+
+// Tells the pipeline's observer (metrics) about an answered request.
+void observe(const Server::State& st, std::string_view method, std::string_view path,
+             const RouteInfo* route, bool fast, unsigned status, Clock::time_point started) {
+  if (auto* observer = st.pipeline.observer()) {
+    observer->on_request(RequestRecord{.method = method,
+                                       .path = path,
+                                       .route = route,
+                                       .fast = fast,
+                                       .status = status,
+                                       .duration = Clock::now() - started});
+  }
+}
+
+// The method of a request whose read failed, empty when its header was incomplete. A plain
+// function: no class-type conditional in a coroutine (DEVELOPERS.md).
+std::string_view method_read(const bhttp::request_parser<bhttp::string_body>& parser) {
+  if (!parser.is_header_done()) {
+    return {};
+  }
+  const auto m = parser.get().method_string();
+  return {m.data(), m.size()};
+}
+
+// The status answer_and_close sends for a failed read, 0 when nothing is answered.
+unsigned read_failure_status(const boost::system::error_code& ec, bool timed_out) {
+  if (timed_out) {
+    return 408;
+  }
+  if (ec == bhttp::error::body_limit) {
+    return 413;
+  }
+  if (ec == bhttp::error::header_limit) {
+    return 400;
+  }
+  if (ec.category() == bhttp::make_error_code(bhttp::error::bad_target).category() &&
+      ec != bhttp::error::end_of_stream && ec != bhttp::error::partial_message) {
+    return 400;
+  }
+  return 0;
 }
 
 asio::awaitable<void> run_session(StatePtr st, std::shared_ptr<Connection> conn) {
@@ -568,9 +676,13 @@ asio::awaitable<void> run_session(StatePtr st, std::shared_ptr<Connection> conn)
     parser.body_limit(cfg.body_limit_bytes);
     parser.header_limit(std::uint32_t{16} * 1024);
     conn->deadline(cfg.request_timeout);
+    const auto read_started = Clock::now();
     co_await bhttp::async_read(conn->socket, buffer, parser,
                                asio::redirect_error(asio::use_awaitable, ec));
     if (ec) {
+      if (const auto failed = read_failure_status(ec, conn->timed_out); failed != 0) {
+        observe(*st, method_read(parser), "", nullptr, false, failed, read_started);
+      }
       if (conn->timed_out) {
         co_await answer_and_close(conn, core::ErrorCode::request_timeout,
                                   "The request was not received in time", 11);
@@ -591,6 +703,37 @@ asio::awaitable<void> run_session(StatePtr st, std::shared_ptr<Connection> conn)
 
     const auto started = Clock::now();
     auto& in = parser.get();
+    const bool head = in.method() == bhttp::verb::head;
+    const auto id_field = in["X-Request-Id"];
+    auto request_id = core::request_id_or_new(std::string_view(id_field.data(), id_field.size()));
+    {
+      auto fast = fast_answer(st->pipeline.router(), in, request_id);
+      if (fast) {
+        finish_headers(*fast, request_id);
+        const auto status = fast->status;
+        const bool keep_alive = in.keep_alive() && !st->stopping;
+        ec = co_await write_response(*conn, std::move(*fast), in.version(), keep_alive, head,
+                                     cfg.request_timeout);
+        {
+          const auto target = std::string_view(in.target().data(), in.target().size());
+          const auto method =
+              std::string_view(in.method_string().data(), in.method_string().size());
+          observe(*st, method, target.substr(0, target.find('?')), nullptr, true, status, started);
+        }
+        if (log::enabled(log::Level::debug)) {
+          log::debug("http.request", {{"request_id", request_id},
+                                      {"method", std::string(in.method_string())},
+                                      {"target", std::string(in.target())},
+                                      {"status", status},
+                                      {"fast", true},
+                                      {"remote_ip", peer}});
+        }
+        if (ec || !keep_alive) {
+          break;
+        }
+        continue;
+      }
+    }
     Request req;
     req.method = std::string(in.method_string());
     req.target = std::string(in.target());
@@ -601,10 +744,11 @@ asio::awaitable<void> run_session(StatePtr st, std::shared_ptr<Connection> conn)
     }
     req.body = std::move(in.body());
     req.remote_ip = peer;
-    req.request_id = core::request_id_or_new(req.headers.get("x-request-id").value_or(""));
+    req.request_id = std::move(request_id);
 
     conn->disarm();  // handlers bound their own awaits
-    Response res = co_await st->pipeline.handle(req);
+    const RouteInfo* route = nullptr;
+    Response res = co_await st->pipeline.handle(req, &route);
     if (res.websocket && !beast::websocket::is_upgrade(in)) {
       res = error_response(core::ErrorCode::bad_request,
                            "This endpoint is a WebSocket: connect with an upgrade request", nullptr,
@@ -614,6 +758,7 @@ asio::awaitable<void> run_session(StatePtr st, std::shared_ptr<Connection> conn)
     if (res.websocket) {
       const auto outcome =
           co_await serve_websocket(st, conn, parser.release(), std::move(res), req.request_id);
+      observe(*st, req.method, req.path, route, false, 101, started);
       log::info("http.request",
                 {{"request_id", req.request_id},
                  {"method", req.method},
@@ -627,12 +772,13 @@ asio::awaitable<void> run_session(StatePtr st, std::shared_ptr<Connection> conn)
       break;
     }
 
+    // After the handler: a shutdown meanwhile closes this connection after its answer.
     const bool keep_alive = in.keep_alive() && !st->stopping;
-    const bool head = req.method == "HEAD";
     const auto status = res.status;
     if (res.stream) {
       const auto outcome = co_await serve_stream(st, conn, std::move(res), in.version(), keep_alive,
                                                  head, req.request_id);
+      observe(*st, req.method, req.path, route, false, status, started);
       const auto stream_ms =
           std::chrono::duration<double, std::milli>(Clock::now() - started).count();
       log::info("http.request", {{"request_id", req.request_id},
@@ -649,23 +795,19 @@ asio::awaitable<void> run_session(StatePtr st, std::shared_ptr<Connection> conn)
       continue;
     }
     const auto bytes = res.body.size();
-    auto out = to_beast(std::move(res), in.version(), keep_alive, head);
-    conn->deadline(cfg.request_timeout);
-    if (head) {
-      bhttp::response_serializer<bhttp::string_body> sr{out};
-      co_await bhttp::async_write_header(conn->socket, sr,
-                                         asio::redirect_error(asio::use_awaitable, ec));
-    } else {
-      co_await bhttp::async_write(conn->socket, out, asio::redirect_error(asio::use_awaitable, ec));
+    ec = co_await write_response(*conn, std::move(res), in.version(), keep_alive, head,
+                                 cfg.request_timeout);
+    observe(*st, req.method, req.path, route, false, status, started);
+    if (log::enabled(log::Level::info)) {  // the fields cost more than the check below
+      const auto ms = std::chrono::duration<double, std::milli>(Clock::now() - started).count();
+      log::info("http.request", {{"request_id", req.request_id},
+                                 {"method", req.method},
+                                 {"path", req.path},
+                                 {"status", status},
+                                 {"bytes", bytes},
+                                 {"duration_ms", ms},
+                                 {"remote_ip", peer}});
     }
-    const auto ms = std::chrono::duration<double, std::milli>(Clock::now() - started).count();
-    log::info("http.request", {{"request_id", req.request_id},
-                               {"method", req.method},
-                               {"path", req.path},
-                               {"status", status},
-                               {"bytes", bytes},
-                               {"duration_ms", ms},
-                               {"remote_ip", peer}});
     if (ec || !keep_alive) {
       break;
     }

@@ -92,9 +92,9 @@ asio::awaitable<json> Lifecycle::report(pods::Actor actor, db::Oid id) {
     if (unlimited) {
       reasons.emplace_back("Its owner is an administrator: no balance limit.");
     } else if (balance_stop) {
-      reasons.emplace_back(fmt::format(
-          "The balance ({} EUR) lasts until {} at {} EUR per hour for the running pods.",
-          balance.to_eur_string(), core::to_iso8601(*balance_stop), burn.to_eur_string()));
+      reasons.emplace_back(
+          fmt::format("The balance ({}) lasts until {} at {} per hour for the running pods.",
+                      balance.to_display(), core::to_iso8601(*balance_stop), burn.to_display()));
     } else {
       reasons.emplace_back("It is free: the balance does not limit it.");
     }

@@ -412,6 +412,28 @@ std::chrono::milliseconds twice(std::chrono::milliseconds d, std::chrono::millis
   return std::min(d * 2, max);
 }
 
+// Tells the options' observer how a request went (see KubeClientOptions::observer).
+void observe(const KubeClientOptions& options, std::string_view method,
+             std::chrono::steady_clock::time_point started, const std::exception_ptr& failure) {
+  if (!options.observer) {
+    return;
+  }
+  std::string_view error;
+  if (failure) {
+    error = "rejected";
+    try {
+      std::rethrow_exception(failure);
+    } catch (const KubeError& e) {
+      if (e.unreachable() || e.http_status() == 429) {
+        error = "unreachable";
+      }
+    } catch (...) {
+      error = "rejected";
+    }
+  }
+  options.observer(method, std::chrono::steady_clock::now() - started, error);
+}
+
 }  // namespace
 
 KubeClient::KubeClient(asio::any_io_executor executor, KubeConfig config, KubeClientOptions options)
@@ -432,9 +454,21 @@ asio::awaitable<json> KubeClient::send(std::string method, std::string path, std
                                        std::string content_type, std::string body) {
   auto transport = transport_;
   const std::string target = target_of(path, query);
-  const auto res = co_await transport->request(method, target, std::move(content_type),
-                                               std::move(body), options_.request_timeout);
-  co_return json_or_throw(res, method, path);
+  const auto started = std::chrono::steady_clock::now();
+  std::exception_ptr failure;
+  std::optional<json> out;
+  try {
+    const auto res = co_await transport->request(method, target, std::move(content_type),
+                                                 std::move(body), options_.request_timeout);
+    out.emplace(json_or_throw(res, method, path));
+  } catch (...) {
+    failure = std::current_exception();
+  }
+  observe(options_, method, started, failure);
+  if (failure) {
+    std::rethrow_exception(failure);
+  }
+  co_return std::move(*out);
 }
 
 asio::awaitable<json> KubeClient::get(std::string path) {
@@ -491,15 +525,24 @@ asio::awaitable<json> KubeClient::apply(std::string path, json body, std::string
 asio::awaitable<bool> KubeClient::del(std::string path, std::string propagation) {
   auto transport = transport_;
   std::string body = delete_options(propagation);
-  const auto res = co_await transport->request("DELETE", path, "application/json", std::move(body),
-                                               options_.request_timeout);
-  if (res.status == 404) {
-    co_return false;
+  const auto started = std::chrono::steady_clock::now();
+  std::exception_ptr failure;
+  bool existed = false;
+  try {
+    const auto res = co_await transport->request("DELETE", path, "application/json",
+                                                 std::move(body), options_.request_timeout);
+    if (res.status != 404 && !ok_status(res.status)) {
+      throw KubeError::from_response(res.status, res.body, "DELETE", path);
+    }
+    existed = res.status != 404;
+  } catch (...) {
+    failure = std::current_exception();
   }
-  if (!ok_status(res.status)) {
-    throw KubeError::from_response(res.status, res.body, "DELETE", path);
+  observe(options_, "DELETE", started, failure);
+  if (failure) {
+    std::rethrow_exception(failure);
   }
-  co_return true;
+  co_return existed;
 }
 
 asio::awaitable<std::string> KubeClient::watch(std::string path, std::string label_selector,

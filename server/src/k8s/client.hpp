@@ -118,6 +118,12 @@ struct KubeClientOptions {
   std::chrono::milliseconds backoff_initial{500};  // watch_forever, after an error: doubled ...
   std::chrono::milliseconds backoff_max{30'000};   // ... up to this
   std::int64_t list_page_size = 500;               // list() follows `continue` pages of this size
+  // Called after every request (not watches or log streams; metrics): the HTTP method, how long
+  // it took and its outcome: "" (answered 2xx, or 404 to a DELETE), "unreachable" (no answer, 429
+  // or 5xx) or "rejected" (any other error status). May run on any thread.
+  std::function<void(std::string_view method, std::chrono::nanoseconds elapsed,
+                     std::string_view error)>
+      observer;
 };
 
 // type, object (ADDED/MODIFIED/DELETED; bookmarks only move the resourceVersion).

@@ -400,11 +400,20 @@ asio::awaitable<runtime::Capacity> KubeRuntime::capacity() {
   auto c = std::make_shared<Capacity>(k8s::capacity(nodes, pods));
   runtime::Capacity out;
   for (const auto& n : c->nodes) {
-    out.nodes.push_back(runtime::NodeCapacity{.name = n.name,
-                                              .schedulable = n.schedulable,
-                                              .cpu_millis_free = n.cpu_millis_free,
-                                              .memory_bytes_free = n.memory_bytes_free,
-                                              .gpus_free = n.gpus_free});
+    out.nodes.push_back(
+        runtime::NodeCapacity{.name = n.name,
+                              .schedulable = n.schedulable,
+                              .cpu_millis_free = n.cpu_millis_free,
+                              .memory_bytes_free = n.memory_bytes_free,
+                              .gpus_free = n.gpus_free,
+                              .cpu_millis_allocatable = n.cpu_millis_allocatable,
+                              .memory_bytes_allocatable = n.memory_bytes_allocatable,
+                              .gpus_allocatable = n.gpus_allocatable});
+    if (n.schedulable) {
+      out.cpu_millis_allocatable += n.cpu_millis_allocatable;
+      out.memory_bytes_allocatable += n.memory_bytes_allocatable;
+      out.gpus_allocatable += n.gpus_allocatable;
+    }
   }
   out.cpu_millis_free = c->cpu_millis_free;
   out.memory_bytes_free = c->memory_bytes_free;

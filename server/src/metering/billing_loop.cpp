@@ -16,9 +16,14 @@ asio::awaitable<void> BillingLoop::run(std::stop_token stop) {
       }
       continue;
     }
+    BillingLoopOptions::Pass pass;
+    const auto started = std::chrono::steady_clock::now();
     try {
       const auto r = co_await meter_.run_once();
       ++passes_;
+      pass.ok = true;
+      pass.entries = r.created;
+      pass.charged_micros = r.charged.value();
       if (r.created > 0 || r.failed > 0 || r.settled > 0 || r.notified > 0 || r.enforced > 0) {
         log::info("billing.pass", {{"pods", r.pods},
                                    {"periods", r.periods},
@@ -36,6 +41,10 @@ asio::awaitable<void> BillingLoop::run(std::stop_token stop) {
     } catch (const std::exception& e) {
       ++failures_;
       log::warn("billing.pass_failed", {{"error", e.what()}});
+    }
+    if (options_.on_pass) {
+      pass.duration = std::chrono::steady_clock::now() - started;
+      options_.on_pass(pass);
     }
     if (!co_await core::sleep_for(options_.interval, stop)) {
       break;

@@ -21,6 +21,15 @@ struct BillingLoopOptions {
   // When set, a tick runs the pass only while this says true (the instance leading the pod
   // reconciler); the others stay ready to take over. Unset: every tick.
   std::function<bool()> leading;
+  // After each pass this instance ran (metrics, alerts): whether it succeeded, how long it took,
+  // the ledger entries it created and the amount they charged.
+  struct Pass {
+    bool ok = false;
+    std::chrono::steady_clock::duration duration{};
+    std::int64_t entries = 0;
+    std::int64_t charged_micros = 0;
+  };
+  std::function<void(const Pass&)> on_pass;
 };
 
 class BillingLoop {

@@ -158,15 +158,15 @@ std::string notification_kind(std::int64_t level, const std::vector<std::int64_t
 std::string notification_message(std::int64_t level, core::Micros balance, core::Micros burn) {
   if (level == 0) {
     return fmt::format(
-        "Your balance ran out ({} EUR): your running pods were stopped and their workspaces are "
+        "Your balance ran out ({}): your running pods were stopped and their workspaces are "
         "kept. Add credit to start them again.",
-        balance.to_eur_string());
+        balance.to_display());
   }
   const auto runway = runway_seconds(balance, burn).value_or(0);
   return fmt::format(
-      "Your balance ({} EUR) lasts about {} minutes at the price of your running pods ({} EUR/h). "
+      "Your balance ({}) lasts about {} minutes at the price of your running pods ({}/h). "
       "Add credit to keep them running.",
-      balance.to_eur_string(), runway / 60, burn.to_eur_string());
+      balance.to_display(), runway / 60, burn.to_display());
 }
 
 json runway_json(core::Micros balance, core::Micros burn) {

@@ -535,7 +535,10 @@ asio::awaitable<json> PodService::capacity() {
                      {"schedulable", n.schedulable},
                      {"cpu_millis_free", n.cpu_millis_free},
                      {"memory_bytes_free", n.memory_bytes_free},
-                     {"gpus_free", n.gpus_free}});
+                     {"gpus_free", n.gpus_free},
+                     {"cpu_millis_allocatable", n.cpu_millis_allocatable},
+                     {"memory_bytes_allocatable", n.memory_bytes_allocatable},
+                     {"gpus_allocatable", n.gpus_allocatable}});
   }
   json tiers = json::array();
   for (const auto& t : settings.tiers) {
@@ -556,6 +559,9 @@ asio::awaitable<json> PodService::capacity() {
                  {"memory_bytes_free", c.memory_bytes_free},
                  {"gpus_free", c.gpus_free},
                  {"max_gpus_free_on_one_node", c.max_gpus_free_on_one_node},
+                 {"cpu_millis_allocatable", c.cpu_millis_allocatable},
+                 {"memory_bytes_allocatable", c.memory_bytes_allocatable},
+                 {"gpus_allocatable", c.gpus_allocatable},
                  {"nodes", nodes},
                  {"tiers", tiers},
                  {"templates", by_template}};

@@ -82,6 +82,9 @@ struct NodeCapacity {
   std::int64_t cpu_millis_free = 0;
   std::int64_t memory_bytes_free = 0;
   std::int64_t gpus_free = 0;
+  std::int64_t cpu_millis_allocatable = 0;
+  std::int64_t memory_bytes_allocatable = 0;
+  std::int64_t gpus_allocatable = 0;
 };
 
 // Free resources now, and a way to ask how many pods of some size fit.
@@ -91,6 +94,10 @@ struct Capacity {
   std::int64_t memory_bytes_free = 0;
   std::int64_t gpus_free = 0;
   std::int64_t max_gpus_free_on_one_node = 0;
+  // What schedulable nodes offer in all (status.allocatable), for "x of y used".
+  std::int64_t cpu_millis_allocatable = 0;
+  std::int64_t memory_bytes_allocatable = 0;
+  std::int64_t gpus_allocatable = 0;
   std::function<std::int64_t(const catalog::Resources&)> fits;
 };
 

@@ -236,6 +236,11 @@ boost::asio::awaitable<UserStore::Page> UserStore::list(ListQuery q) {
     clause.append("blocked", *q.blocked);
     clauses.push(clause);
   }
+  // Every user the filters match, whatever the page (the listing's total).
+  db::Doc count_filter;
+  if (clauses.size() > 0) {
+    count_filter.append("$and", clauses);
+  }
   if (!q.cursor.empty()) {
     auto decoded = nlohmann::json::parse(q.cursor, nullptr, false);
     const bool ok =
@@ -277,6 +282,9 @@ boost::asio::awaitable<UserStore::Page> UserStore::list(ListQuery q) {
     return c.collection(db::collections::kUser).find(filter, options);
   });
   Page page;
+  page.total = co_await db_.run([&count_filter](db::Conn& c) {
+    return c.collection(db::collections::kUser).count(count_filter);
+  });
   for (const auto& d : docs) {
     if (static_cast<std::int64_t>(page.items.size()) == q.limit) {
       const auto& last = page.items.back();

@@ -89,6 +89,7 @@ class UserStore {
   struct Page {
     std::vector<User> items;
     std::string next_cursor;  // empty on the last page
+    std::int64_t total = 0;   // users matching the filters, all pages
   };
   boost::asio::awaitable<Page> list(ListQuery query);
 

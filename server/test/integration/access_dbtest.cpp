@@ -126,7 +126,14 @@ class PodAccessTest : public ::testing::Test {
   }
 
   bool allowed(const pods::Pod& pod, const std::optional<std::string>& cookie) {
-    return run(access_.check(host_of(pod), cookie)).allowed;
+    const auto d = run(access_.check(host_of(pod), cookie));
+    // Whenever the caches can answer alone (the server's fast route), they agree with check().
+    if (const auto cached = access_.check_cached(host_of(pod), cookie)) {
+      EXPECT_EQ(cached->allowed, d.allowed);
+      EXPECT_EQ(cached->subject, d.subject);
+      EXPECT_EQ(cached->pod_id, d.pod_id);
+    }
+    return d.allowed;
   }
 
   core::Config config_ = test_config();
@@ -175,6 +182,40 @@ TEST_F(PodAccessTest, TheOwnerAndAdminsGetInOthersAndStrangersDoNot) {
   forged[forged.size() - 3] = forged[forged.size() - 3] == 'A' ? 'B' : 'A';
   EXPECT_FALSE(allowed(pod, forged));
   EXPECT_FALSE(allowed(pod, owner.token));
+}
+
+TEST_F(PodAccessTest, TheCachedCheckAnswersOnlyFromFreshCachesAndAgrees) {
+  const auto owner = person(unique("owner") + "@example.com");
+  const auto pod = pod_of(owner);
+  const auto mine = open_as(owner, pod);
+  const auto host = host_of(pod);
+  const auto ttl = access_.options().cache_ttl + std::chrono::milliseconds(1);
+  clock_.advance(std::max(ttl, config_.auth.session_cache_ttl + std::chrono::milliseconds(1)));
+
+  // Stale caches: the fast route declines and the request takes the normal path.
+  EXPECT_FALSE(access_.check_cached(host, mine).has_value());
+  EXPECT_TRUE(run(access_.check(host, mine)).allowed);
+  const auto yes = access_.check_cached(host + ":443", mine);
+  ASSERT_TRUE(yes.has_value());
+  EXPECT_TRUE(yes->allowed);
+  EXPECT_EQ(yes->subject, owner.user.id.to_string());
+
+  // A cookie whose signature does not verify is never trusted from, nor kept in, the cache.
+  auto forged = mine;
+  forged[forged.size() - 3] = forged[forged.size() - 3] == 'A' ? 'B' : 'A';
+  EXPECT_FALSE(access_.check_cached(host, forged).has_value());
+  EXPECT_FALSE(run(access_.check(host, forged)).allowed);
+  EXPECT_FALSE(access_.check_cached(host, forged).has_value());
+
+  // No cookie, or another host: answered (denied) from the host cache alone.
+  const auto anonymous = access_.check_cached(host, std::nullopt);
+  ASSERT_TRUE(anonymous.has_value());
+  EXPECT_FALSE(anonymous->allowed);
+  EXPECT_FALSE(access_.check_cached("unknown-x1-1.neuropod.test", mine).has_value());
+
+  // Once the pod entry is stale again, nothing is answered from memory.
+  clock_.advance(ttl);
+  EXPECT_FALSE(access_.check_cached(host, mine).has_value());
 }
 
 TEST_F(PodAccessTest, TicketsAreShortLivedSingleUseAndForOneHost) {

@@ -1,5 +1,9 @@
 #include "http/message.hpp"
 
+#include <thread>
+#include <unordered_set>
+#include <vector>
+
 #include <gtest/gtest.h>
 
 #include "core/errors.hpp"
@@ -98,6 +102,30 @@ TEST(RequestId, EchoesSafeClientIdsOnly) {
   EXPECT_EQ(generated.find(' '), std::string::npos);
   EXPECT_EQ(neuropod::core::request_id_or_new(std::string(65, 'a')).size(), 16U);
   EXPECT_NE(neuropod::core::request_id_or_new(""), neuropod::core::request_id_or_new(""));
+}
+
+TEST(RequestId, NewIdsAreHexAndDoNotRepeatWithinOrAcrossThreads) {
+  constexpr int kPerThread = 50'000;
+  std::vector<std::string> a;
+  std::vector<std::string> b;
+  auto fill = [](std::vector<std::string>& out) {
+    out.reserve(kPerThread);
+    for (int i = 0; i < kPerThread; ++i) {
+      out.push_back(neuropod::core::new_request_id());
+    }
+  };
+  std::thread other(fill, std::ref(b));
+  fill(a);
+  other.join();
+  std::unordered_set<std::string> seen;
+  for (const auto* ids : {&a, &b}) {
+    for (const auto& id : *ids) {
+      ASSERT_EQ(id.size(), 16U);
+      ASSERT_EQ(id.find_first_not_of("0123456789abcdef"), std::string::npos) << id;
+      seen.insert(id);
+    }
+  }
+  EXPECT_EQ(seen.size(), 2U * kPerThread);
 }
 
 TEST(Cookies, FindsANamedCookieAmongSeveralHeaders) {

@@ -28,3 +28,14 @@ TEST(Micros, Arithmetic) {
   EXPECT_EQ(Micros::from_eur(1) + Micros(5), Micros(1'000'005));
   EXPECT_LT(Micros(1), Micros(2));
 }
+
+TEST(Micros, DisplaysCentsUnlessThatHidesTheAmount) {
+  using neuropod::core::Micros;
+  EXPECT_EQ(Micros::from_eur(10).to_display(), "€10.00");
+  EXPECT_EQ(Micros(10'500'000).to_display(), "€10.50");
+  EXPECT_EQ(Micros(4'200).to_display(), "€0.0042");
+  EXPECT_EQ(Micros(1'234'567).to_display(), "€1.234567");
+  EXPECT_EQ(Micros(0).to_display(), "€0.00");
+  EXPECT_EQ(Micros(-1'200'000).to_display(), "-€1.20");
+  EXPECT_EQ(Micros(-1).to_display(), "-€0.000001");
+}

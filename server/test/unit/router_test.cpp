@@ -101,3 +101,20 @@ TEST(Router, EnumeratesRoutes) {
   auto r = make_router();
   EXPECT_EQ(r.routes().size(), 8U);
 }
+
+TEST(Router, FastRoutesNeedTheNormalRouteAndMatchExactly) {
+  Router r;
+  const neuropod::http::FastHandler answer = [](const neuropod::http::RequestView&) {
+    return std::optional<Response>(Response::no_content());
+  };
+  EXPECT_THROW(r.fast("GET", "/api/pod-access/check", answer), std::invalid_argument);
+  r.get("/api/pod-access/check", Access::anonymous, ok);
+  r.get("/api/pods/{id}", Access::signed_in, ok);
+  EXPECT_THROW(r.fast("GET", "/api/pods/{id}", answer), std::invalid_argument);
+  r.fast("GET", "/api/pod-access/check", answer);
+  EXPECT_NE(r.fast_match("GET", "/api/pod-access/check"), nullptr);
+  EXPECT_NE(r.fast_match("HEAD", "/api/pod-access/check"), nullptr);
+  EXPECT_EQ(r.fast_match("POST", "/api/pod-access/check"), nullptr);
+  EXPECT_EQ(r.fast_match("GET", "/api/pod-access/check/"), nullptr);
+  EXPECT_EQ(r.fast_match("GET", "/api/pods/1"), nullptr);
+}

@@ -29,6 +29,8 @@ const EVENT_SCHEMAS: Record<string, SchemaName> = {
   'balance.changed': 'BalanceChangedEvent',
   'notification.created': 'Notification',
   'user.signed_up': 'UserSignedUpEvent',
+  'alert.raised': 'Alert',
+  'alert.cleared': 'Alert',
 };
 
 /** Every message so far is an EventEnvelope whose data matches its type's schema. */
