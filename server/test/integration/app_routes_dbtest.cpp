@@ -22,6 +22,9 @@ namespace {
 
 const std::set<std::string> kPublic = {
     "GET /api/status", "GET /api/openapi.json",
+    // Monitoring: liveness and readiness for systemd and probes; /metrics checks loopback or its
+    // own bearer token (metrics/metrics_routes.cpp), not a session.
+    "GET /api/health", "GET /api/ready", "GET /metrics",
     // Pod URL access: the ingress check and sign-in, the pod hosts' paths.
     "GET /api/pod-access/check", "GET /api/pod-access/signin", "GET /.neuropod/callback",
     "GET /.neuropod/share/{token}", "GET /api/auth/config", "GET /api/auth/google",
