@@ -34,6 +34,7 @@ describe('admin: users', () => {
     };
     const p1 = await page();
     expect(p1.items.map((u) => u.email)).toEqual(emails.slice(0, 2));
+    expect(p1.total, 'every match, not the page').toBe(5);
     // New users that sort before and after the cursor do not shift the next pages.
     await signedIn(`page-${run}-0a@example.com`);
     await signedIn(`page-${run}-9@example.com`);
@@ -42,12 +43,38 @@ describe('admin: users', () => {
     const p3 = await page(p2.next_cursor ?? '');
     expect(p3.items.map((u) => u.email)).toEqual([emails[4], `page-${run}-9@example.com`]);
     expect(p3.next_cursor, 'the last page has no cursor').toBeNull();
+    expect(p3.total).toBe(7);
 
     const admins = validateAgainst('UserPage', (await admin.call('/api/admin/users?role=admin&limit=200')).json);
     expect(admins.items.every((u) => u.role === 'admin')).toBe(true);
     expect(admins.items.map((u) => u.email)).toContain(ADMIN);
     const desc = validateAgainst('UserPage', (await admin.call(`/api/admin/users?search=page-${run}&sort=email&order=desc&limit=1`)).json);
     expect(desc.items[0]?.email).toBe(`page-${run}-9@example.com`);
+  });
+
+  it('pages the audit log with before / next_before and refuses a bad cursor', async () => {
+    const admin = await signedIn(ADMIN);
+    for (const i of [0, 1, 2]) {await signedIn(`audit-${run}-${i}@example.com`);}
+    const page = async (before?: string) => {
+      const q = new URLSearchParams({ limit: '2' });
+      if (before) {q.set('before', before);}
+      const res = await admin.call(`/api/admin/audit?${q.toString()}`);
+      expect(res.status, res.text).toBe(200);
+      return res.json as { items: { id: string; ts: string }[]; next_before: string | null };
+    };
+    const p1 = await page();
+    expect(p1.items).toHaveLength(2);
+    expect(p1.next_before).toBe(p1.items[1]?.id);
+    const p2 = await page(p1.next_before ?? '');
+    expect(p2.items).toHaveLength(2);
+    const ids = [...p1.items, ...p2.items].map((e) => e.id);
+    expect(new Set(ids).size, 'no entry twice across pages').toBe(4);
+    expect(p2.items[0]!.ts <= p1.items[1]!.ts, 'older entries on the next page').toBe(true);
+
+    expectError(await admin.call('/api/admin/audit?before=nope'), 400, 'validation_failed');
+    expectError(await admin.call(`/api/admin/audit?before=${'0'.repeat(24)}`), 400, 'validation_failed');
+    const client = await signedIn(`audit-${run}-client@example.com`);
+    expectError(await client.call(`/api/admin/audit?before=${p1.next_before}`), 403, 'forbidden');
   });
 
   it('refuses bad queries with per-field errors', async () => {
