@@ -181,6 +181,12 @@ asio::awaitable<void> PodService::save(Pod& pod,
     }
   } else if (was_running && !pod.running_since) {
     co_await run_ended(pod, was_running);
+    // The settlement wrote the run's last charge to the record: what is published and answered
+    // carries the settled cost, not the one read before the stop.
+    std::optional<Pod> settled = co_await store_.find(pod.id);
+    if (settled) {
+      pod.cost = settled->cost;
+    }
   }
 }
 

@@ -124,6 +124,28 @@ describe('GET /api/ws', () => {
     e.close();
   });
 
+  it("a stopped pod's last pod.status carries the run's settled cost, as the pod reads afterwards", async () => {
+    const frank = await signedIn('frank');
+    const f = await socketOf(frank);
+    const created = await frank.post('/api/pods', { name: `cost-${uid()}`, template_slug: 'ubuntu' });
+    expect(created.status, created.text).toBe(201);
+    const podId = (created.json as { id: string }).id;
+    const ofPod = (status: string) =>
+      f.ofType('pod.status').filter((m) => m.data.id === podId && m.data.status === status);
+    await f.until(() => ofPod('running').length > 0, 15_000, 'running');
+    // Ubuntu costs 0.05 EUR/h, about 14 micro-euros a second: a run of 2 s or more costs something,
+    // charged only when it ends (the billing loop's first period is a minute).
+    await new Promise((r) => setTimeout(r, 2_000));
+    expect((await frank.post(`/api/pods/${podId}/stop`)).status).toBe(200);
+    await f.until(() => ofPod('stopped').length > 0, 15_000, 'stopped');
+    const last = ofPod('stopped').at(-1)!.data as { cost_micros: number };
+    const read = (await frank.call(`/api/pods/${podId}`)).json as { cost_micros: number };
+    expect(read.cost_micros).toBeGreaterThan(0);
+    expect(last.cost_micros).toBe(read.cost_micros);
+    expectValidEvents(f);
+    f.close();
+  });
+
   it('closes the socket (1008) when the user signs out, or is blocked', async () => {
     const carol = await signedIn('carol');
     const s = await socketOf(carol);
