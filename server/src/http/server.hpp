@@ -6,6 +6,7 @@
 //     within the grace period, then close the rest
 #include <cstdint>
 #include <memory>
+#include <vector>
 
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/io_context.hpp>
@@ -17,7 +18,11 @@ namespace neuropod::http {
 
 class Server {
  public:
-  Server(boost::asio::io_context& ioc, const core::HttpConfig& config, const Pipeline& pipeline);
+  // Accepts on `ioc`. Connections run on `session_contexts` in turn (each context run by one
+  // thread: a request is answered where it was read, with no hand-over between threads), or on
+  // `ioc` when none are given.
+  Server(boost::asio::io_context& ioc, const core::HttpConfig& config, const Pipeline& pipeline,
+         std::vector<boost::asio::io_context*> session_contexts = {});
   ~Server();
   Server(const Server&) = delete;
   Server& operator=(const Server&) = delete;

@@ -1,5 +1,6 @@
 import type { QueryClient, QueryKey } from '@tanstack/react-query';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { alertsQuery, type AlertList } from '@/api/queries/adminAlerts';
 import { meQuery } from '@/api/queries/auth';
 import { billingSummaryQuery, type BillingSummary } from '@/api/queries/billing';
 import { notificationsQuery, type Notification, type NotificationPage } from '@/api/queries/notifications';
@@ -11,7 +12,7 @@ import {
   type RealtimeOptions,
   type RealtimeState,
 } from '@/api/realtime';
-import { admin, ana, pod, verified } from '@/test/fixtures';
+import { admin, alert, ana, pod, verified } from '@/test/fixtures';
 import { fakeSockets } from '@/test/fakeSocket';
 import { testQueryClient } from '@/test/render';
 
@@ -207,6 +208,43 @@ describe('createRealtimeClient: events', () => {
     expect(onNotification).toHaveBeenCalledWith(lowBalance);
   });
 
+  it('alert.raised adds the alert to the cached list (or replaces it); alert.cleared removes it', () => {
+    const client = cache();
+    const databaseDown = alert({ details: { error: 'timeout' } });
+    const failing = alert({
+      id: `pod_failing:${notebook.id}`,
+      kind: 'pod_failing',
+      severity: 'warning',
+      message: 'Pod notebook failed 3 times in the last 10 minutes',
+      details: { pod_id: notebook.id, pod_name: 'notebook', failures: 3 },
+      since: '2026-03-01T09:00:00Z',
+    });
+    const list: AlertList = { items: [failing], leading: true };
+    client.setQueryData(alertsQuery().queryKey, list);
+    const { sockets } = connect(client);
+    const socket = hello(sockets, admin.id);
+
+    socket.emit('alert.raised', databaseDown);
+    expect(client.getQueryData(alertsQuery().queryKey)?.items).toEqual([failing, databaseDown]);
+    socket.emit('alert.raised', { ...failing, details: { pod_id: notebook.id, pod_name: 'notebook', failures: 4 } });
+    expect(client.getQueryData(alertsQuery().queryKey)?.items.map((a) => a.details)).toEqual([
+      { pod_id: notebook.id, pod_name: 'notebook', failures: 4 },
+      databaseDown.details,
+    ]);
+    socket.emit('alert.cleared', { ...databaseDown, cleared_at: '2026-03-01T10:05:00Z' });
+    expect(client.getQueryData(alertsQuery().queryKey)?.items.map((a) => a.id)).toEqual([failing.id]);
+    socket.emit('alert.cleared', { kind: 'database_down' }); // no id: ignored
+    expect(client.getQueryData(alertsQuery().queryKey)?.items).toHaveLength(1);
+    expect(invalidated(client, alertsQuery().queryKey)).toBe(false);
+  });
+
+  it('leaves the alerts alone while they are not cached (a client, or an admin elsewhere)', () => {
+    const client = cache();
+    const { sockets } = connect(client);
+    hello(sockets).emit('alert.raised', { id: 'database_down', kind: 'database_down' });
+    expect(client.getQueryData(alertsQuery().queryKey)).toBeUndefined();
+  });
+
   it('ignores what is not an envelope, and event types it does not know', () => {
     const client = cache();
     const { sockets } = connect(client);
@@ -272,6 +310,7 @@ describe('createRealtimeClient: connection', () => {
 
   it('refetches everything it keeps current after a reconnection, not on the first connection', () => {
     const client = cache();
+    client.setQueryData(alertsQuery().queryKey, { items: [], leading: true });
     const { sockets } = connect(client);
     hello(sockets);
     const keys = [
@@ -280,6 +319,7 @@ describe('createRealtimeClient: connection', () => {
       billingSummaryQuery().queryKey,
       notificationsQuery().queryKey,
       meQuery().queryKey,
+      alertsQuery().queryKey, // alerts raised or cleared meanwhile were missed too
     ];
     expect(keys.filter((key) => invalidated(client, key))).toEqual([]);
 

@@ -1,5 +1,6 @@
 import type { QueryClient } from '@tanstack/react-query';
 import { apiClient } from '@/api/client';
+import { alertKeys, putAlert, type Alert } from '@/api/queries/adminAlerts';
 import { authKeys, meQuery } from '@/api/queries/auth';
 import { billingKeys } from '@/api/queries/billing';
 import { notificationKeys, type Notification } from '@/api/queries/notifications';
@@ -128,6 +129,7 @@ export function invalidateLiveData(client: QueryClient): Promise<unknown> {
     client.invalidateQueries({ queryKey: notificationKeys.all }),
     client.invalidateQueries({ queryKey: billingKeys.all }),
     client.invalidateQueries({ queryKey: authKeys.me }),
+    client.invalidateQueries({ queryKey: alertKeys.all }),
   ]);
 }
 
@@ -141,6 +143,7 @@ export function invalidateLiveData(client: QueryClient): Promise<unknown> {
  *   so are the user's pods shown (list and detail), whose cost so far is what was charged: the
  *   billing pass and the settling of a stopped run change it without a pod.status of their own.
  * - notification.created: the notification lists are refetched and `onNotification` is called.
+ * - alert.raised / alert.cleared (admins): the alert joins or leaves the cached list of alerts.
  * - Every event then goes to `onEvent` (useRealtimeEvent), e.g. for the admin pages.
  * - After a reconnection everything above is refetched, since events are not replayed.
  *
@@ -220,9 +223,17 @@ export function createRealtimeClient(options: RealtimeOptions): RealtimeClient {
         options.onNotification?.(data as unknown as Notification);
         return;
       }
+      case 'alert.raised':
+      case 'alert.cleared': {
+        const alert = data as Partial<Alert>;
+        if (typeof alert.id === 'string') {
+          putAlert(client, data as unknown as Alert, type === 'alert.raised');
+        }
+        return;
+      }
       default:
-        // pod.progress, user.signed_up, alert.* and types added later: what shows them listens
-        // with useRealtimeEvent.
+        // pod.progress, user.signed_up and types added later: what shows them listens with
+        // useRealtimeEvent.
         return;
     }
   }

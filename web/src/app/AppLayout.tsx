@@ -2,13 +2,14 @@ import { AppShell, Burger, Group, NavLink, ScrollArea, Stack, Text, ThemeIcon, U
 import { useDisclosure } from '@mantine/hooks';
 import { Notifications } from '@mantine/notifications';
 import { useQuery } from '@tanstack/react-query';
-import { useEffect } from 'react';
+import { useEffect, type ReactNode } from 'react';
 import { Link, Outlet, useLocation } from 'react-router';
 import { meQuery } from '@/api/queries/auth';
 import type { NavItem } from '@/components/nav';
 import { LanguageSwitcher } from '@/components/LanguageSwitcher';
 import { useI18n } from '@/i18n/context';
 import { translate } from '@/i18n/messages';
+import { ActiveAlertsBadge } from '@/modules/alerts/ActiveAlertsBadge';
 import { UserMenu } from '@/modules/auth/UserMenu';
 import { HeaderBalance } from '@/modules/billing/HeaderBalance';
 import { NotificationBell } from '@/modules/notifications/NotificationBell';
@@ -83,7 +84,7 @@ export function AppLayout() {
                 <Text size="xs" fw={700} c="dimmed" tt="uppercase" px="sm" mb={4} id="nav-admin-heading">
                   {t('nav.admin')}
                 </Text>
-                <NavSection items={adminNav} active={active} labelledBy="nav-admin-heading" />
+                <NavSection items={adminNav} active={active} labelledBy="nav-admin-heading" badges={ADMIN_BADGES} />
               </Stack>
             )}
           </AppShell.Section>
@@ -98,7 +99,20 @@ export function AppLayout() {
   );
 }
 
-function NavSection({ items, active, labelledBy }: { items: NavItem[]; active: string | undefined; labelledBy?: string }) {
+/** What an admin's navigation shows beside an entry (by its path): the active alerts beside the dashboard. */
+const ADMIN_BADGES: Readonly<Record<string, ReactNode>> = { '/dashboard': <ActiveAlertsBadge /> };
+
+function NavSection({
+  items,
+  active,
+  labelledBy,
+  badges = {},
+}: {
+  items: NavItem[];
+  active: string | undefined;
+  labelledBy?: string;
+  badges?: Readonly<Record<string, ReactNode>>;
+}) {
   const { language } = useI18n();
   return (
     <Stack gap={2} component="ul" style={{ listStyle: 'none', margin: 0, padding: 0 }} aria-labelledby={labelledBy}>
@@ -110,6 +124,7 @@ function NavSection({ items, active, labelledBy }: { items: NavItem[]; active: s
             label={translate(language, item.label)}
             active={active === item.to}
             aria-current={active === item.to ? 'page' : undefined}
+            rightSection={badges[item.to]}
           />
         </li>
       ))}

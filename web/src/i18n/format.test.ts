@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { formatBalance, formatDateTime, formatMoney } from '@/i18n/format';
+import { formatBalance, formatDateTime, formatMoney, formatRelativeTime } from '@/i18n/format';
 import { formatDuration } from '@/i18n/format';
 
 describe('formatDuration', () => {
@@ -48,5 +48,25 @@ describe('formatDateTime', () => {
       new Intl.DateTimeFormat('en', { dateStyle: 'medium', timeStyle: 'short' }).format(new Date(iso)),
     );
     expect(formatDateTime('not a date', 'en')).toBe('not a date');
+  });
+});
+
+describe('formatRelativeTime', () => {
+  const now = Date.parse('2026-03-02T18:30:00Z');
+  it.each([
+    ['2026-03-02T18:30:00Z', 'en', 'now'],
+    ['2026-03-02T18:29:15Z', 'en', '45 seconds ago'],
+    ['2026-03-02T18:25:30Z', 'en', '4 minutes ago'],
+    ['2026-03-02T16:00:00Z', 'en', '2 hours ago'],
+    ['2026-03-01T18:00:00Z', 'en', 'yesterday'],
+    ['2026-03-02T20:30:00Z', 'en', 'in 2 hours'],
+    ['2026-03-02T18:25:30Z', 'es', 'hace 4 minutos'],
+    ['2026-02-27T18:30:00Z', 'es', 'hace 3 días'],
+  ] as const)('%s in %s is "%s"', (value, language, expected) => {
+    expect(formatRelativeTime(value, language, now)).toBe(expected);
+  });
+
+  it('passes through what it cannot parse', () => {
+    expect(formatRelativeTime('not a date', 'en', now)).toBe('not a date');
   });
 });

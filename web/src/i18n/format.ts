@@ -75,3 +75,24 @@ export function formatDate(value: string | number, language: Language): string {
   }
   return new Intl.DateTimeFormat(language, { dateStyle: 'medium' }).format(date);
 }
+
+const RELATIVE_UNITS = [
+  ['day', 86_400],
+  ['hour', 3_600],
+  ['minute', 60],
+  ['second', 1],
+] as const;
+
+/**
+ * How far `value` (ISO 8601 or epoch ms) is from `now`, in its largest whole unit: `5 minutes ago`,
+ * `hace 5 minutos`, `yesterday`, `in 2 hours`. What cannot be parsed is passed through.
+ */
+export function formatRelativeTime(value: string | number, language: Language, now: number = Date.now()): string {
+  const time = new Date(value).getTime();
+  if (Number.isNaN(time)) {
+    return String(value);
+  }
+  const seconds = Math.round((time - now) / 1000);
+  const [unit, size] = RELATIVE_UNITS.find(([, s]) => Math.abs(seconds) >= s) ?? RELATIVE_UNITS[RELATIVE_UNITS.length - 1]!;
+  return new Intl.RelativeTimeFormat(language, { numeric: 'auto' }).format(Math.trunc(seconds / size), unit);
+}

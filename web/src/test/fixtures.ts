@@ -1,4 +1,6 @@
+import type { Alert } from '@/api/queries/adminAlerts';
 import type { Session, User, VerifyResponse } from '@/api/queries/auth';
+import type { Notification } from '@/api/queries/notifications';
 import type { Pod } from '@/api/queries/pods';
 
 /** A client with 10 € of credit, signed in with Google. */
@@ -79,5 +81,38 @@ export function pod(overrides: Partial<Pod> & Pick<Pod, 'id'>): Pod {
     running_since: '2026-03-01T09:01:00Z',
     stopped_at: null,
     ...overrides,
+  };
+}
+
+/**
+ * An alert as GET /api/admin/alerts and the alert.* events send it (by default: the database is
+ * down). `details` is any JSON object (the generated type cannot say which).
+ */
+export function alert(overrides: Partial<Omit<Alert, 'details'>> & { details?: Record<string, unknown> } = {}): Alert {
+  const { details = { error: 'connection refused' }, ...rest } = overrides;
+  return {
+    id: rest.kind ?? 'database_down',
+    kind: 'database_down',
+    severity: 'critical',
+    message: 'The database does not answer: connection refused',
+    since: '2026-03-01T10:00:00Z',
+    ...rest,
+    details: details as Alert['details'],
+  };
+}
+
+/** A notification of ana's; `data` is any JSON object (the generated type cannot say which). */
+export function notification(
+  overrides: Partial<Omit<Notification, 'data'>> & Pick<Notification, 'id'> & { data?: Record<string, unknown> },
+): Notification {
+  const { data = {}, ...rest } = overrides;
+  return {
+    user_id: ana.id,
+    kind: 'low_balance',
+    message: 'Your balance lasts less than 60 minutes.',
+    created_at: '2026-03-01T10:00:00Z',
+    read: false,
+    ...rest,
+    data: data as Notification['data'],
   };
 }

@@ -30,6 +30,19 @@ export const clientEn = {
   'notification.kind.pod_culled': 'Idle pod stopped',
   'notification.kind.alert_raised': 'Platform alert',
   'notification.kind.alert_cleared': 'Platform alert resolved',
+  'notification.kind.other': 'Notification',
+  'notification.text.balance':
+    'Your balance ({balance}) lasts about {runway} at the price of your running pods ({rate}/h). Add credit to keep them running.',
+  'notification.text.out_of_credit':
+    'Your balance ran out ({balance}): your running pods were stopped and their workspaces are kept. Add credit to start them again.',
+  'notification.text.pod_failed': 'Your pod {name} failed.',
+  'notification.text.pod_failedReason': 'Your pod {name} failed ({reason}).',
+  'notification.text.idle_warning':
+    'Your pod {name} has had no activity for a while and will be stopped at {time}. Open it, or turn on “Keep running when idle”, to keep it running.',
+  'notification.text.pod_culled':
+    'Your pod {name} was stopped because nobody used it for a while; its workspace is kept. Start it again when you need it.',
+  'notification.text.alert_raised': 'Alert: {text}',
+  'notification.text.alert_cleared': 'Resolved: {text}',
 
   'stats.welcome': 'Hello, {name}',
   'stats.balance': 'Your balance',
@@ -277,6 +290,19 @@ export const clientEs: { readonly [K in keyof typeof clientEn]: string } = {
   'notification.kind.pod_culled': 'Pod inactivo detenido',
   'notification.kind.alert_raised': 'Alerta de la plataforma',
   'notification.kind.alert_cleared': 'Alerta de la plataforma resuelta',
+  'notification.kind.other': 'Notificación',
+  'notification.text.balance':
+    'Tu saldo ({balance}) dura unos {runway} al precio de tus pods en marcha ({rate}/h). Añade crédito para que sigan en marcha.',
+  'notification.text.out_of_credit':
+    'Se agotó tu saldo ({balance}): tus pods en marcha se han detenido y sus espacios de trabajo se conservan. Añade crédito para volver a arrancarlos.',
+  'notification.text.pod_failed': 'Tu pod {name} ha fallado.',
+  'notification.text.pod_failedReason': 'Tu pod {name} ha fallado ({reason}).',
+  'notification.text.idle_warning':
+    'Tu pod {name} lleva un rato sin actividad y se detendrá el {time}. Ábrelo, o activa «Mantener en marcha aunque esté inactivo», para que siga en marcha.',
+  'notification.text.pod_culled':
+    'Tu pod {name} se ha detenido porque nadie lo usaba desde hacía un rato; su espacio de trabajo se conserva. Vuelve a arrancarlo cuando lo necesites.',
+  'notification.text.alert_raised': 'Alerta: {text}',
+  'notification.text.alert_cleared': 'Resuelta: {text}',
 
   'stats.welcome': 'Hola, {name}',
   'stats.balance': 'Tu saldo',

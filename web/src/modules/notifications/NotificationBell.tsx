@@ -14,6 +14,7 @@ import { QueryState } from '@/components/QueryState';
 import { useI18n } from '@/i18n/context';
 import { formatDateTime } from '@/i18n/format';
 import { NOTIFICATION_COLORS } from '@/modules/notifications/kinds';
+import { notificationText, notificationTitle } from '@/modules/notifications/text';
 
 /** The unread ones the bell lists (the count is of all of them). */
 const UNREAD = { unread: true, limit: 20 } as const;
@@ -113,14 +114,14 @@ function NotificationItem({ notification, marking, onRead }: { notification: Not
       <Stack gap={4} p="xs" style={{ borderRadius: 'var(--mantine-radius-sm)', background: 'var(--mantine-color-default-hover)' }}>
         <Group justify="space-between" gap="xs" wrap="nowrap">
           <Badge size="sm" variant="light" color={NOTIFICATION_COLORS[notification.kind] ?? 'indigo'}>
-            {t(`notification.kind.${notification.kind}`)}
+            {notificationTitle(notification.kind, language)}
           </Badge>
           <Text size="xs" c="dimmed">
             <time dateTime={notification.created_at}>{formatDateTime(notification.created_at, language)}</time>
           </Text>
         </Group>
         <Text size="sm" id={messageId}>
-          {notification.message}
+          {notificationText(notification, language)}
         </Text>
         <Group justify="flex-end">
           <Button size="compact-xs" variant="light" loading={marking} aria-describedby={messageId} onClick={onRead}>

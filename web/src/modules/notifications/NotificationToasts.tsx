@@ -1,6 +1,7 @@
 import { notifications } from '@mantine/notifications';
 import { useI18n } from '@/i18n/context';
 import { NOTIFICATION_COLORS } from '@/modules/notifications/kinds';
+import { notificationText, notificationTitle } from '@/modules/notifications/text';
 import { useNotificationEvents } from '@/modules/realtime/context';
 
 /** How long a toast stays (ms); the bell keeps the notification until it is read. */
@@ -11,12 +12,12 @@ const TOAST_MS = 8_000;
  * toasts go to Mantine's <Notifications /> (in AppLayout), an aria-live region.
  */
 export function NotificationToasts() {
-  const { t } = useI18n();
+  const { language } = useI18n();
   useNotificationEvents((notification) => {
     notifications.show({
       id: `notification-${notification.id}`,
-      title: t(`notification.kind.${notification.kind}`),
-      message: notification.message,
+      title: notificationTitle(notification.kind, language),
+      message: notificationText(notification, language),
       color: NOTIFICATION_COLORS[notification.kind] ?? 'indigo',
       autoClose: TOAST_MS,
       withBorder: true,

@@ -119,6 +119,41 @@ describe('notifications (header bell and toasts)', () => {
     expect(await screen.findByRole('button', { name: 'Notificaciones: 1 sin leer' })).toBeInTheDocument();
   });
 
+  it("writes each notification in the user's language from its kind and data, in the bell and in toasts", async () => {
+    const culled = notification({
+      id: '65e000000000000000000003',
+      kind: 'pod_culled',
+      message: 'Your pod notebook was stopped: Stopped after 30 minutes without activity.',
+      data: { pod_id: '65d000000000000000000001', pod_name: 'notebook' } as unknown as Notification['data'],
+    });
+    const { add } = signedInServer([culled]);
+    const sockets = fakeSockets();
+    renderRoute('/client/pods', { createSocket: sockets.factory, language: 'es' });
+
+    await userEvent.click(await screen.findByRole('button', { name: 'Notificaciones: 1 sin leer' }));
+    const dialog = await screen.findByRole('dialog', { name: 'Notificaciones' });
+    const [item] = within(dialog).getAllByRole('listitem');
+    expect(item).toHaveTextContent('Pod inactivo detenido');
+    expect(item).toHaveTextContent('Tu pod notebook se ha detenido porque nadie lo usaba desde hacía un rato');
+    expect(item).not.toHaveTextContent('Your pod');
+    expect(within(item!).getByRole('button', { name: 'Marcar como leída' })).toHaveAccessibleDescription(/^Tu pod notebook se ha detenido/);
+    await userEvent.keyboard('{Escape}');
+
+    await waitFor(() => expect(sockets.sockets).toHaveLength(1));
+    act(() => sockets.latest().open());
+    const out = notification({
+      id: '65e000000000000000000004',
+      kind: 'out_of_credit',
+      message: 'Your balance ran out (€0.00): your running pods were stopped.',
+      data: { balance_micros: 0, burn_rate_micros_per_hour: 500_000, runway_seconds: 0, threshold_minutes: 0 } as unknown as Notification['data'],
+    });
+    add(out);
+    act(() => sockets.latest().emit('notification.created', out));
+    const toast = (await screen.findByText('Sin saldo')).closest('[role="alert"]');
+    // toHaveTextContent normalises whitespace: the no-break space before € is a space here.
+    expect(toast).toHaveTextContent('Se agotó tu saldo (0,00 €): tus pods en marcha se han detenido');
+  });
+
   it("shows no toast for another user's notification (an admin's socket gets everyone's)", async () => {
     signedInServer([]);
     const sockets = fakeSockets();

@@ -1,10 +1,12 @@
 import { act, configure, screen, waitFor, within } from '@testing-library/react';
 import type { InternalAxiosRequestConfig } from 'axios';
-import { describe, expect, it, vi } from 'vitest';
+import userEvent from '@testing-library/user-event';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import type { AlertList } from '@/api/queries/adminAlerts';
 import type { AdminBillingSummary, AdminBillingUsage } from '@/api/queries/adminBilling';
 import type { AuditEntry } from '@/api/queries/adminAudit';
 import type { Capacity } from '@/api/queries/capacity';
-import { admin, ana, pod, verified } from '@/test/fixtures';
+import { admin, alert, ana, pod, verified } from '@/test/fixtures';
 import { fakeSockets } from '@/test/fakeSocket';
 import { fakeServer, renderRoute, serve, type FakeReply } from '@/test/render';
 
@@ -113,6 +115,7 @@ function dashboardServer(extra: Record<string, Handler> = {}) {
     'GET /api/capacity': { status: 200, data: capacity },
     'GET /api/admin/audit': { status: 200, data: { items: entries, next_before: null } },
     'GET /api/admin/pods': { status: 200, data: { items: [broken] } },
+    'GET /api/admin/alerts': { status: 200, data: { items: [], leading: true } satisfies AlertList },
     ...extra,
   });
   serve(server.adapter);
@@ -248,5 +251,131 @@ describe('DashboardPage (/dashboard)', () => {
     expect(await screen.findByText('Nothing has happened yet.')).toBeInTheDocument();
     expect(await screen.findByText('No pod has failed.')).toBeInTheDocument();
     expect(await screen.findByRole('img', { name: 'Spent per day, last 14 days' })).toBeInTheDocument();
+  });
+});
+
+describe('DashboardPage: alerts', () => {
+  const databaseDown = alert({ since: '2026-03-01T10:02:00Z', details: { error: 'connection refused' } });
+  const podFailing = alert({
+    id: `pod_failing:${broken.id}`,
+    kind: 'pod_failing',
+    severity: 'warning',
+    message: 'Pod broken failed 3 times in the last 10 minutes',
+    details: { pod_id: broken.id, pod_name: 'broken', failures: 3 },
+    since: '2026-03-01T09:00:00Z',
+  });
+  const alertsReply = (list: AlertList): FakeReply => ({ status: 200, data: list });
+
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
+  it('says all is clear when no alert is active, and the navigation counts none', async () => {
+    dashboardServer();
+    renderRoute('/dashboard');
+    const card = await screen.findByRole('region', { name: 'Alerts' });
+    expect(await within(card).findByText('All clear')).toBeInTheDocument();
+    expect(within(card).queryByRole('list')).not.toBeInTheDocument();
+    const nav = screen.getByRole('navigation', { name: 'Main navigation' });
+    expect(within(nav).getByRole('link', { name: 'Dashboard' })).toHaveAttribute('aria-current', 'page');
+  });
+
+  it('lists the active alerts, critical first, with what they say, since when and where to look', async () => {
+    vi.useFakeTimers({ toFake: ['Date'] });
+    vi.setSystemTime('2026-03-01T10:05:00Z');
+    dashboardServer({ 'GET /api/admin/alerts': alertsReply({ items: [podFailing, databaseDown], leading: true }) });
+    renderRoute('/dashboard');
+    const card = await screen.findByRole('region', { name: 'Alerts' });
+    const list = await within(card).findByRole('list', { name: 'Active alerts' });
+    const items = within(list).getAllByRole('listitem');
+    expect(items).toHaveLength(2);
+    expect(within(card).getByText('2 active')).toBeInTheDocument();
+
+    expect(items[0]).toHaveTextContent('Critical');
+    expect(items[0]).toHaveTextContent('Database down');
+    expect(items[0]).toHaveTextContent('The database does not answer: connection refused');
+    expect(items[0]).toHaveTextContent('Raised 3 minutes ago');
+    expect(items[0]!.querySelector('time')).toHaveAttribute('dateTime', databaseDown.since);
+
+    expect(items[1]).toHaveTextContent('Warning');
+    expect(items[1]).toHaveTextContent('A pod keeps failing');
+    expect(items[1]).toHaveTextContent('Pod broken failed 3 times in a short time.');
+    expect(items[1]).toHaveTextContent('Raised 1 hour ago');
+    expect(within(items[1]!).getByRole('link', { name: 'Open pod broken' })).toHaveAttribute('href', `/client/pods/${broken.id}`);
+    expect(within(card).queryByText('All clear')).not.toBeInTheDocument();
+
+    // The navigation counts them beside "Dashboard".
+    const nav = screen.getByRole('navigation', { name: 'Main navigation' });
+    expect(await within(nav).findByRole('link', { name: /^Dashboard\s*2 active alerts$/ })).toHaveAttribute('href', '/dashboard');
+  });
+
+  it('says so when this server does not run the alert checks', async () => {
+    dashboardServer({ 'GET /api/admin/alerts': alertsReply({ items: [], leading: false }) });
+    renderRoute('/dashboard');
+    const card = await screen.findByRole('region', { name: 'Alerts' });
+    expect(await within(card).findByText(/This server does not run the alert checks/)).toBeInTheDocument();
+    expect(within(card).queryByText('All clear')).not.toBeInTheDocument();
+  });
+
+  it('follows alerts live: alert.raised adds one, alert.cleared takes it away, without a refetch', async () => {
+    const server = dashboardServer();
+    const sockets = fakeSockets();
+    renderRoute('/dashboard', { createSocket: sockets.factory });
+    const card = await screen.findByRole('region', { name: 'Alerts' });
+    await within(card).findByText('All clear');
+    await waitFor(() => expect(sockets.sockets).toHaveLength(1));
+    act(() => sockets.latest().open());
+    act(() => sockets.latest().emit('session.hello', { user_id: admin.id, admin: true }));
+    const alertCalls = () => server.calls.filter((c) => c.url === '/api/admin/alerts').length;
+    const before = alertCalls();
+
+    act(() => sockets.latest().emit('alert.raised', podFailing));
+    const item = await within(card).findByRole('listitem');
+    expect(item).toHaveTextContent('A pod keeps failing');
+    expect(within(card).getByText('1 active')).toBeInTheDocument();
+    expect(within(card).queryByText('All clear')).not.toBeInTheDocument();
+    const nav = screen.getByRole('navigation', { name: 'Main navigation' });
+    expect(within(nav).getByRole('link', { name: /^Dashboard\s*1 active alert$/ })).toBeInTheDocument();
+
+    act(() => sockets.latest().emit('alert.raised', databaseDown));
+    await waitFor(() => expect(within(card).getAllByRole('listitem')).toHaveLength(2));
+    expect(within(card).getAllByRole('listitem')[0]).toHaveTextContent('Database down');
+
+    act(() => sockets.latest().emit('alert.cleared', { ...podFailing, cleared_at: '2026-03-01T10:10:00Z' }));
+    act(() => sockets.latest().emit('alert.cleared', { ...databaseDown, cleared_at: '2026-03-01T10:10:00Z' }));
+    expect(await within(card).findByText('All clear')).toBeInTheDocument();
+    expect(within(nav).getByRole('link', { name: 'Dashboard' })).toBeInTheDocument();
+    expect(alertCalls()).toBe(before);
+  });
+
+  it('shows an error with a retry when the alerts cannot be loaded, and keeps the other cards', async () => {
+    let fail = true;
+    dashboardServer({
+      'GET /api/admin/alerts': () =>
+        fail
+          ? { status: 500, data: { error: { code: 'internal', message: 'Alerts exploded' } } }
+          : alertsReply({ items: [databaseDown], leading: true }),
+    });
+    renderRoute('/dashboard');
+    const card = await screen.findByRole('region', { name: 'Alerts' });
+    expect(await within(card).findByRole('alert')).toHaveTextContent('Alerts exploded');
+    expect(await screen.findByRole('group', { name: 'Users' })).toHaveTextContent('3');
+    fail = false;
+    await userEvent.click(within(card).getByRole('button', { name: 'Retry' }));
+    expect(await within(card).findByText('Database down')).toBeInTheDocument();
+  });
+
+  it('speaks Spanish', async () => {
+    dashboardServer({ 'GET /api/admin/alerts': alertsReply({ items: [databaseDown, podFailing], leading: true }) });
+    renderRoute('/dashboard', { language: 'es' });
+    const card = await screen.findByRole('region', { name: 'Alertas' });
+    const items = await within(card).findAllByRole('listitem');
+    expect(items[0]).toHaveTextContent('Crítica');
+    expect(items[0]).toHaveTextContent('Base de datos caída');
+    expect(items[0]).toHaveTextContent('La base de datos no responde: connection refused');
+    expect(items[0]).toHaveTextContent(/Activa desde hace/);
+    expect(items[1]).toHaveTextContent('Aviso');
+    expect(within(items[1]!).getByRole('link', { name: 'Abrir el pod broken' })).toBeInTheDocument();
+    expect(within(card).getByText('2 activas')).toBeInTheDocument();
   });
 });

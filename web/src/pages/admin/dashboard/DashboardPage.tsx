@@ -12,10 +12,11 @@ import { useRealtimeEvent, useRealtimeState } from '@/modules/realtime/context';
 import { PodStatusBadge } from '@/modules/pods/PodStatusBadge';
 import { useLiveAdminPods } from '@/modules/pods/useLiveAdminPods';
 import { ActivityCard } from '@/pages/admin/dashboard/ActivityCard';
+import { AlertsCard } from '@/pages/admin/dashboard/AlertsCard';
 import { CapacityCard } from '@/pages/admin/dashboard/CapacityCard';
 import { SpendCard } from '@/pages/admin/dashboard/SpendCard';
 
-/** /dashboard (admins): users, pods running, income, spend per day, free capacity and recent activity. */
+/** /dashboard (admins): alerts, users, pods running, income, spend per day, free capacity and recent activity. */
 export function DashboardPage() {
   const { t } = useI18n();
   const client = useQueryClient();
@@ -35,6 +36,7 @@ export function DashboardPage() {
           </Badge>
         )}
       </Group>
+      <AlertsCard />
       <Stats />
       <SimpleGrid cols={{ base: 1, lg: 2 }}>
         <SpendCard />

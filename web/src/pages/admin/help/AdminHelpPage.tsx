@@ -19,7 +19,7 @@ const SECTIONS: Section[] = [
     id: 'help-dashboard',
     title: 'adminHelp.dashboard.title',
     link: { to: '/dashboard', label: 'adminNav.dashboard' },
-    items: ['adminHelp.dashboard.1', 'adminHelp.dashboard.2', 'adminHelp.dashboard.3'],
+    items: ['adminHelp.dashboard.1', 'adminHelp.dashboard.2', 'adminHelp.dashboard.3', 'adminHelp.dashboard.4'],
   },
   {
     id: 'help-users',

@@ -1,4 +1,4 @@
-import { screen, within } from '@testing-library/react';
+import { screen, waitFor, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import { describe, expect, it } from 'vitest';
 import type { Pricing } from '@/api/queries/catalog';
@@ -55,7 +55,9 @@ describe('HelpPage (/client/help)', () => {
     question.focus();
     await userEvent.keyboard('{Enter}');
     expect(question).toHaveAttribute('aria-expanded', 'true');
-    expect(within(faq).getByText(/Solo la carpeta del espacio de trabajo es persistente/)).toBeVisible();
+    // The panel opens with a transition: how far it got right after the key press depends on timing.
+    const answer = within(faq).getByText(/Solo la carpeta del espacio de trabajo es persistente/);
+    await waitFor(() => expect(answer).toBeVisible());
     const start = screen.getByRole('region', { name: 'Primeros pasos' });
     expect(within(start).getByRole('link', { name: 'Desplegar un pod' })).toHaveAttribute('href', '/client/pods/deploy');
   });
