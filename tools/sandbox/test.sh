@@ -347,6 +347,20 @@ kb -n "$ns" delete pods -l neuropod.io/test=magic --wait=false >/dev/null
 magic_gone() { local out; out="$(ka -n "$ns" get pods -l neuropod.io/test=magic -o name)" && [[ -z "$out" ]]; }
 check "the failed pods, once deleted, go away" eventually 60 magic_gone
 
+# ------------------------------------------------------------------------------ outage drill
+api_down() { ! kb get --raw /readyz --request-timeout=3s; }
+others_up() {
+  local out
+  out="$("$sandbox" status)"
+  grep -q '^etcd .*running' <<<"$out" && grep -q '^kwok .*running' <<<"$out" &&
+    grep -q '^kube-apiserver .*stopped' <<<"$out"
+}
+"$sandbox" stop-apiserver >/dev/null
+check "stop-apiserver: the API server refuses connections" api_down
+check "  while etcd and the simulated nodes keep running" others_up
+check "start-apiserver: ready again on the same port" "$sandbox" start-apiserver
+check "  and the backend lists its pods through it again" kb -n "$ns" get pods
+
 # -------------------------------------------------------------------------------------- stop
 "$sandbox" down >/dev/null
 check "down leaves no process of the sandbox" bash -c '[[ -z "$1" ]]' -- "$(sandbox_pids)"

@@ -101,6 +101,7 @@ std::unique_ptr<k8s::KubeRuntime> kube_runtime(const core::Config& cfg, k8s::Kub
   o.ingress_namespace = cfg.k8s.ingress_namespace;
   o.extra_denied_cidrs = cfg.k8s.extra_denied_cidrs;
   o.fs_group = cfg.k8s.fs_group;
+  o.image_pull_secrets = cfg.k8s.image_pull_secrets;
   o.instance = cfg.k8s.instance;
   o.auth_url = cfg.k8s.pod_auth_url;
   if (!cfg.k8s.public_api_url.empty()) {
@@ -222,6 +223,8 @@ struct App::Parts {
         security(http::SecurityOptions{.allowed_origins = cfg.auth.allowed_origins,
                                        .production = cfg.env == core::Environment::production,
                                        .trust_proxy_headers = cfg.auth.trust_proxy_headers,
+                                       .trusted_proxies =
+                                           core::IpRanges::parse(cfg.auth.trusted_proxies),
                                        .unlimited_paths = {"/api/pod-access/check"}},
                  general_limit),
         auth_guard(auth, cfg.auth.allowed_origins, sign_in_limit, user_limit),

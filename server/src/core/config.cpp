@@ -8,6 +8,8 @@
 
 #include <fmt/format.h>
 
+#include "core/ip_ranges.hpp"
+
 namespace neuropod::core {
 
 std::string_view to_string(Environment env) {
@@ -276,6 +278,14 @@ void read_auth(Reader& r, Config& c) {
     }
   }
   r.boolean("NEUROPOD_TRUST_PROXY_HEADERS", a.trust_proxy_headers);
+  if (auto proxies = r.list("NEUROPOD_TRUSTED_PROXIES")) {
+    try {
+      IpRanges::parse(*proxies);
+      a.trusted_proxies = *proxies;
+    } catch (const std::invalid_argument& e) {
+      r.problem("NEUROPOD_TRUSTED_PROXIES", e.what());
+    }
+  }
   r.integer("NEUROPOD_RATE_GENERAL_PER_MIN", a.rate.general_per_minute, 1, 1'000'000);
   r.integer("NEUROPOD_RATE_AUTH_PER_MIN", a.rate.auth_per_minute, 1, 1'000'000);
   r.integer("NEUROPOD_RATE_USER_PER_MIN", a.rate.user_per_minute, 1, 1'000'000);
@@ -291,6 +301,37 @@ bool is_dns_label(std::string_view s) {
   return std::all_of(s.begin(), s.end(), [](char ch) {
     return (ch >= 'a' && ch <= 'z') || (ch >= '0' && ch <= '9') || ch == '-';
   });
+}
+
+// A Kubernetes object name such as a Secret's: DNS labels joined by '.', 253 characters at most.
+bool is_dns_subdomain(std::string_view s) {
+  if (s.empty() || s.size() > 253) {
+    return false;
+  }
+  std::size_t start = 0;
+  for (;;) {
+    const auto dot = s.find('.', start);
+    if (!is_dns_label(s.substr(start, dot == std::string_view::npos ? dot : dot - start))) {
+      return false;
+    }
+    if (dot == std::string_view::npos) {
+      return true;
+    }
+    start = dot + 1;
+  }
+}
+
+// "name:port" of a Service: a DNS label and a port in 1..65535.
+bool is_service_port(std::string_view s) {
+  const auto colon = s.rfind(':');
+  if (colon == std::string_view::npos || !is_dns_label(s.substr(0, colon))) {
+    return false;
+  }
+  const auto digits = s.substr(colon + 1);
+  unsigned port = 0;
+  const auto* end = digits.data() + digits.size();
+  const auto [ptr, ec] = std::from_chars(digits.data(), end, port);
+  return ec == std::errc() && ptr == end && port >= 1 && port <= 65535;
 }
 
 void read_kubernetes(Reader& r, Config& c) {
@@ -312,6 +353,15 @@ void read_kubernetes(Reader& r, Config& c) {
   if (auto cidrs = r.list("NEUROPOD_EGRESS_DENY_CIDRS")) {
     k.extra_denied_cidrs = *cidrs;
   }
+  if (auto secrets = r.list("NEUROPOD_IMAGE_PULL_SECRETS")) {
+    for (const auto& name : *secrets) {
+      if (!is_dns_subdomain(name)) {
+        r.problem("NEUROPOD_IMAGE_PULL_SECRETS",
+                  fmt::format("'{}' is not a Secret name (lower-case DNS subdomain)", name));
+      }
+    }
+    k.image_pull_secrets = *secrets;
+  }
   r.millis("NEUROPOD_K8S_TIMEOUT_MS", k.request_timeout, 500, 120'000);
   long long resync = k.resync.count();
   r.integer("NEUROPOD_RECONCILE_RESYNC_S", resync, 1, 3600);
@@ -323,9 +373,33 @@ void read_kubernetes(Reader& r, Config& c) {
   r.string("NEUROPOD_POD_AUTH_URL", k.pod_auth_url);
   r.string("NEUROPOD_PUBLIC_API_URL", k.public_api_url);
   r.string("NEUROPOD_POD_ACCESS_SERVICE", k.access_service);
-  if (c.env == Environment::production && k.configured() && k.pod_auth_url.empty()) {
-    r.problem("NEUROPOD_POD_AUTH_URL",
-              "is required when NEUROPOD_ENV=production (pod URLs would open for anyone)");
+  if (!k.public_api_url.empty() &&
+      (!is_http_url(k.public_api_url) || k.public_api_url.ends_with('/'))) {
+    r.problem("NEUROPOD_PUBLIC_API_URL",
+              fmt::format("'{}' must be an http(s) URL without a trailing '/'", k.public_api_url));
+  }
+  if (!k.access_service.empty() && !is_service_port(k.access_service)) {
+    r.problem("NEUROPOD_POD_ACCESS_SERVICE",
+              fmt::format("'{}' must be a Service name and port, e.g. neuropod-api:3000",
+                          k.access_service));
+  }
+  if (c.env == Environment::production && k.configured()) {
+    if (k.pod_auth_url.empty()) {
+      r.problem("NEUROPOD_POD_AUTH_URL",
+                "is required when NEUROPOD_ENV=production (pod URLs would open for anyone)");
+    }
+    if (k.public_api_url.empty()) {
+      r.problem("NEUROPOD_PUBLIC_API_URL",
+                "is required when NEUROPOD_ENV=production (a pod's visitors are sent there to "
+                "sign in, e.g. https://api.neuropod.online)");
+    } else if (!k.public_api_url.starts_with("https://")) {
+      r.problem("NEUROPOD_PUBLIC_API_URL", "must use https in production");
+    }
+    if (k.access_service.empty()) {
+      r.problem("NEUROPOD_POD_ACCESS_SERVICE",
+                "is required when NEUROPOD_ENV=production (each pod host's /.neuropod/ paths "
+                "reach the API through it, e.g. neuropod-api:3000)");
+    }
   }
   r.integer("NEUROPOD_POD_FS_GROUP", k.fs_group, 0, 2'147'483'647);
   r.string("NEUROPOD_K8S_INSTANCE", k.instance);

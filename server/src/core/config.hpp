@@ -72,8 +72,10 @@ struct AuthConfig {
   std::string cookie_domain;   // empty = host-only cookie for the API host
   // Origins allowed for CORS and state-changing requests: APP_ORIGIN plus NEUROPOD_EXTRA_ORIGINS.
   std::vector<std::string> allowed_origins;
-  // Use CF-Connecting-IP / X-Forwarded-For for the client IP (only behind Cloudflare Tunnel).
+  // Use CF-Connecting-IP / X-Forwarded-For for the client IP (only behind Cloudflare Tunnel),
+  // and only from peers in trusted_proxies (cloudflared runs on the host: loopback).
   bool trust_proxy_headers = false;
+  std::vector<std::string> trusted_proxies{"127.0.0.0/8", "::1/128"};  // validated ranges
   RateLimitConfig rate;
 };
 
@@ -90,9 +92,12 @@ struct KubernetesConfig {
   std::string context;
   std::string service_host;  // KUBERNETES_SERVICE_HOST / _PORT (set by Kubernetes in a pod)
   std::string service_port;
-  std::string namespace_ = "neuropod";                // NEUROPOD_K8S_NAMESPACE
-  std::string ingress_namespace = "ingress-nginx";    // NEUROPOD_INGRESS_NAMESPACE
-  std::vector<std::string> extra_denied_cidrs;        // NEUROPOD_EGRESS_DENY_CIDRS
+  std::string namespace_ = "neuropod";              // NEUROPOD_K8S_NAMESPACE
+  std::string ingress_namespace = "ingress-nginx";  // NEUROPOD_INGRESS_NAMESPACE
+  std::vector<std::string> extra_denied_cidrs;      // NEUROPOD_EGRESS_DENY_CIDRS
+  // NEUROPOD_IMAGE_PULL_SECRETS: Secrets (type kubernetes.io/dockerconfigjson, in the pods'
+  // namespace) every pod may pull its image with: private registries.
+  std::vector<std::string> image_pull_secrets;
   std::chrono::milliseconds request_timeout{15'000};  // NEUROPOD_K8S_TIMEOUT_MS
   std::chrono::seconds resync{60};                    // NEUROPOD_RECONCILE_RESYNC_S
   std::chrono::seconds lease_duration{15};            // NEUROPOD_LEADER_LEASE_S

@@ -2,29 +2,46 @@
 
 #include <algorithm>
 
+#include <boost/algorithm/string/predicate.hpp>
+
 #include "core/errors.hpp"
 
 namespace neuropod::http {
 
-namespace {
-
-std::string trim(std::string_view s) {
-  const auto b = s.find_first_not_of(" \t");
-  if (b == std::string_view::npos) {
-    return {};
-  }
-  return std::string(s.substr(b, s.find_last_not_of(" \t") - b + 1));
-}
-
-// Only characters that can appear in an IPv4/IPv6 address: a forged header cannot inject into
+// Addresses are parsed, then printed again (to_string): a forged header cannot inject into
 // logs or rate-limit keys.
-bool looks_like_ip(std::string_view s) {
-  return !s.empty() && s.size() <= 45 && std::all_of(s.begin(), s.end(), [](char c) {
-    return std::isxdigit(static_cast<unsigned char>(c)) != 0 || c == '.' || c == ':';
-  });
+std::optional<std::string> forwarded_client(const Request& req, const core::IpRanges& trusted) {
+  if (auto cf = req.headers.get("cf-connecting-ip")) {
+    if (auto a = core::parse_ip(*cf)) {
+      return a->to_string();
+    }
+  }
+  // Several X-Forwarded-For lines are one comma-separated list, in order.
+  std::string xff;
+  for (const auto& [name, value] : req.headers.items()) {
+    if (boost::algorithm::iequals(name, "x-forwarded-for")) {
+      xff += xff.empty() ? value : "," + value;
+    }
+  }
+  // Each proxy appends the address it was reached from: the rightmost address that is not one
+  // of ours is the client (the ones left of it are whatever the client claimed).
+  std::optional<std::string> leftmost;
+  std::string_view rest = xff;
+  while (!rest.empty()) {
+    const auto comma = rest.rfind(',');
+    const auto item = comma == std::string_view::npos ? rest : rest.substr(comma + 1);
+    rest = comma == std::string_view::npos ? std::string_view{} : rest.substr(0, comma);
+    const auto a = core::parse_ip(item);
+    if (!a) {
+      return std::nullopt;  // a hop we cannot read: believe nothing further left
+    }
+    if (!trusted.contains(*a)) {
+      return a->to_string();
+    }
+    leftmost = a->to_string();
+  }
+  return leftmost;  // every hop was a trusted proxy
 }
-
-}  // namespace
 
 bool SecurityMiddleware::origin_allowed(std::string_view origin) const {
   return std::find(options_.allowed_origins.begin(), options_.allowed_origins.end(), origin) !=
@@ -32,15 +49,8 @@ bool SecurityMiddleware::origin_allowed(std::string_view origin) const {
 }
 
 std::optional<Response> SecurityMiddleware::before_routing(Request& req) {
-  if (options_.trust_proxy_headers) {
-    if (auto cf = req.headers.get("cf-connecting-ip"); cf && looks_like_ip(trim(*cf))) {
-      req.remote_ip = trim(*cf);
-    } else if (auto xff = req.headers.get("x-forwarded-for")) {
-      auto first = trim(xff->substr(0, xff->find(',')));
-      if (looks_like_ip(first)) {
-        req.remote_ip = first;
-      }
-    }
+  if (options_.trust_proxy_headers && options_.trusted_proxies.contains(req.remote_ip)) {
+    req.remote_ip = forwarded_client(req, options_.trusted_proxies).value_or(req.remote_ip);
   }
   const bool unlimited = std::find(options_.unlimited_paths.begin(), options_.unlimited_paths.end(),
                                    req.path) != options_.unlimited_paths.end();

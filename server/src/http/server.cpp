@@ -10,6 +10,8 @@
 #include <stdexcept>
 #include <stop_token>
 
+#include <unistd.h>
+
 #include <boost/asio.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
@@ -123,6 +125,7 @@ struct Server::State {
   core::HttpConfig config;
   const Pipeline& pipeline;
   tcp::acceptor acceptor;
+  tcp protocol = tcp::v4();  // the listening address's, set by start()
   std::atomic<bool> stopping{false};
   std::atomic<std::size_t> connections{0};
 
@@ -868,13 +871,28 @@ asio::awaitable<void> run_session(StatePtr st, std::shared_ptr<Connection> conn)
 asio::awaitable<void> accept_loop(StatePtr st) {
   for (;;) {
     boost::system::error_code ec;
-    auto& context = *st->contexts[st->next_context++ % st->contexts.size()];
-    auto socket = co_await st->acceptor.async_accept(asio::make_strand(context),
-                                                     asio::redirect_error(asio::use_awaitable, ec));
+    // Accepted on the acceptor's own loop, then handed to a session loop. Accepting straight
+    // into a socket of the session loop would leave, in the acceptor's loop, a pending accept
+    // that refers to the other loop: destroying the loops in either order is then unsafe.
+    auto accepted =
+        co_await st->acceptor.async_accept(asio::redirect_error(asio::use_awaitable, ec));
     if (ec) {
       if (st->stopping || ec == asio::error::operation_aborted) {
         co_return;
       }
+      log::warn("http.accept_failed", {{"error", ec.message()}});
+      continue;
+    }
+    const auto fd = accepted.release(ec);
+    if (ec) {
+      log::warn("http.accept_failed", {{"error", ec.message()}});
+      continue;
+    }
+    auto& context = *st->contexts[st->next_context++ % st->contexts.size()];
+    tcp::socket socket(asio::make_strand(context));
+    socket.assign(st->protocol, fd, ec);
+    if (ec) {
+      ::close(fd);
       log::warn("http.accept_failed", {{"error", ec.message()}});
       continue;
     }
@@ -910,6 +928,7 @@ Server::~Server() = default;
 std::uint16_t Server::start() {
   auto& st = *state_;
   tcp::endpoint ep{asio::ip::make_address(st.config.host), st.config.port};
+  st.protocol = ep.protocol();
   st.acceptor.open(ep.protocol());
   st.acceptor.set_option(asio::socket_base::reuse_address(true));
   st.acceptor.bind(ep);

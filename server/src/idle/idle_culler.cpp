@@ -110,7 +110,9 @@ asio::awaitable<CullReport> IdleCuller::run_once() {
                                                     std::move(still_idle));
         if (stopped) {
           ++report.stopped;
-          nlohmann::json details = {{"pod_id", pod.id.to_string()}, {"pod_name", pod.name}};
+          nlohmann::json details = {{"pod_id", pod.id.to_string()},
+                                    {"pod_name", pod.name},
+                                    {"idle_minutes", settings.idle_timeout_minutes}};
           co_await notifications_.send(
               pod.user_id, "pod_culled",
               fmt::format("Your pod {} was stopped: {}", pod.name, message), std::move(details));

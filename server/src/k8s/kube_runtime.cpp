@@ -90,6 +90,7 @@ PodSpecInput spec_input(const runtime::PodSpec& spec, const KubeRuntimeOptions& 
   in.auth_signin = o.auth_signin;
   in.access_service = o.access_service;
   in.fs_group = o.fs_group;
+  in.image_pull_secrets = o.image_pull_secrets;
   in.workspace_claim = std::move(claim);
   in.generation = spec.generation;
   in.instance = o.instance;

@@ -17,10 +17,11 @@ struct KubeRuntimeOptions {
   std::string ingress_namespace = "ingress-nginx";
   std::vector<std::string> extra_denied_cidrs;
   std::int64_t fs_group = 1000;
-  std::string auth_url;                    // ingress-nginx external auth (empty: none)
-  std::string auth_signin;                 // where the ingress sends a browser without access
-  std::string access_service;              // "name:port" reaching the API (see manifests.hpp)
-  std::int64_t log_limit_bytes = 1 << 20;  // non-followed logs
+  std::string auth_url;                         // ingress-nginx external auth (empty: none)
+  std::string auth_signin;                      // where the ingress sends a browser without access
+  std::vector<std::string> image_pull_secrets;  // every pod's (private registries)
+  std::string access_service;                   // "name:port" reaching the API (see manifests.hpp)
+  std::int64_t log_limit_bytes = 1 << 20;       // non-followed logs
   // Installation name (label neuropod.online/instance on every pod object, part of the Lease
   // name): installations sharing a namespace ignore each other's pods. Empty: none.
   std::string instance;

@@ -239,6 +239,13 @@ json pod(const PodSpecInput& input) {
   if (input.resources.gpus > 0) {
     spec["tolerations"] = json::array({gpu_toleration()});
   }
+  if (!input.image_pull_secrets.empty()) {
+    json secrets = json::array();
+    for (const auto& name : input.image_pull_secrets) {
+      secrets.push_back({{"name", name}});
+    }
+    spec["imagePullSecrets"] = std::move(secrets);
+  }
 
   json meta = metadata(input);
   meta["annotations"] = {{std::string(kUserIdAnnotation), input.user_id},

@@ -58,7 +58,8 @@ struct PodSpecInput {
   // the path /.neuropod/ (sign-in callback, share links) routed to it. Empty: none.
   std::string access_service;
   std::int64_t fs_group = 1000;
-  std::string workspace_claim;  // empty: workspace_claim_name(user_hash(user_id))
+  std::vector<std::string> image_pull_secrets;  // Secret names (private registries)
+  std::string workspace_claim;                  // empty: workspace_claim_name(user_hash(user_id))
   std::int64_t generation = 1;  // annotation neuropod.online/generation (the record's start count)
   std::string instance;         // label neuropod.online/instance when non-empty (a label value)
 };

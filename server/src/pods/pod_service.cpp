@@ -715,8 +715,10 @@ asio::awaitable<void> PodService::tell_failed(const Pod& pod) {
     co_return;
   }
   // Built before the co_await: g++ 12 mishandles braced lists inside co_await expressions.
-  nlohmann::json details = {
-      {"pod_id", pod.id.to_string()}, {"pod_name", pod.name}, {"reason", pod.reason}};
+  nlohmann::json details = {{"pod_id", pod.id.to_string()},
+                            {"pod_name", pod.name},
+                            {"reason", pod.reason},
+                            {"message", pod.message}};  // Kubernetes's words
   std::string message =
       fmt::format("Your pod {} failed ({}): {}", pod.name, pod.reason, pod.message);
   try {

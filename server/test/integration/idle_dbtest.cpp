@@ -156,6 +156,9 @@ TEST_F(IdleTest, AnIdlePodIsWarnedOnceThenStoppedAndActivityRestartsTheClock) {
   EXPECT_EQ(stopped->reason, "Idle");
   EXPECT_NE(stopped->message.find("60 minutes"), std::string::npos);
   EXPECT_EQ(kinds(u), (std::vector<std::string>{"idle_warning", "idle_warning", "pod_culled"}));
+  const auto culled = run(notifications_->list(u.id, false, 1, std::nullopt)).items.at(0);
+  EXPECT_EQ(culled.data.at("pod_id"), p.id.to_string());
+  EXPECT_EQ(culled.data.at("idle_minutes"), 60) << "the web words the text from it";
   clock_.advance(1h);
   EXPECT_EQ(run(culler_->run_once()).stopped, 0) << "idempotent";
 }

@@ -36,6 +36,7 @@
 #include "k8s/kubeconfig.hpp"
 #include "k8s/manifests.hpp"
 #include "k8s/naming.hpp"
+#include "notify/notifications.hpp"
 #include "pods/pod_service.hpp"
 #include "pods/reconciler.hpp"
 #include "users/user_store.hpp"
@@ -227,6 +228,7 @@ class PodsTest : public ::testing::Test {
     runtime_ = make_runtime(*client_);
     service_ =
         std::make_unique<pods::PodService>(store_, users_, catalog_, runtime_.get(), bus_, clock_);
+    service_->set_notifications(&notifications_);
     start_reconciler();
 
     alice_ = make_user("alice", 10'000'000);
@@ -383,6 +385,7 @@ class PodsTest : public ::testing::Test {
   catalog::Catalog catalog_{db_, clock_, core::Micros::from_eur(10)};
   pods::PodStore store_{db_, clock_};
   core::EventBus bus_;
+  notify::Notifications notifications_{db_, bus_, clock_};
   k8s::KubeConfig kube_config_;
   std::unique_ptr<k8s::KubeClient> client_;
   std::unique_ptr<k8s::KubeRuntime> runtime_;
@@ -564,6 +567,16 @@ TEST_F(PodsTest, FatalStatesFailAtOnceWithAReason) {
   EXPECT_EQ(failed.reason, "ErrImagePull");
   EXPECT_FALSE(failed.message.empty());
   EXPECT_EQ(failed.desired, "stopped");
+  // The owner is told, with Kubernetes's own words in the data (the web words the rest).
+  std::vector<notify::Notification> told;  // sent right after the record is saved
+  for (int i = 0; i < 50 && told.empty(); ++i, std::this_thread::sleep_for(100ms)) {
+    told = call(notifications_.list(alice_.user_id, true, 10, std::nullopt)).items;
+  }
+  ASSERT_EQ(told.size(), 1U);
+  EXPECT_EQ(told[0].kind, "pod_failed");
+  EXPECT_EQ(told[0].data.at("pod_id"), bad.id.to_string());
+  EXPECT_EQ(told[0].data.at("reason"), "ErrImagePull");
+  EXPECT_EQ(told[0].data.at("message"), failed.message);
   // Too many GPUs for any node: unschedulable, failed, not left pending.
   const auto gpu = deploy(alice_, {{"name", "big gpu"}, {"image", "nginx:1.27"}, {"gpus", 8}});
   const auto unsched = wait_for(

@@ -120,7 +120,9 @@ const neuropod::core::EnvMap kProductionOk = {
     {"NEUROPOD_SESSION_KEYS",
      "k2:0123456789abcdef0123456789abcdef,k1:abcdefabcdefabcdefabcdefabcdefab"},
     {"NEUROPOD_KUBECONFIG", "/etc/neuropod/kubeconfig"},
-    {"NEUROPOD_POD_AUTH_URL", "http://neuropod-api.neuropod.svc:3000/api/pod-access/check"}};
+    {"NEUROPOD_POD_AUTH_URL", "http://neuropod-api.neuropod.svc:3000/api/pod-access/check"},
+    {"NEUROPOD_PUBLIC_API_URL", "https://api.neuropod.online"},
+    {"NEUROPOD_POD_ACCESS_SERVICE", "neuropod-api:3000"}};
 }  // namespace
 
 TEST(KubernetesConfig, DefaultsAndValidation) {
@@ -148,6 +150,17 @@ TEST(KubernetesConfig, DefaultsAndValidation) {
       mentions(problems_of({{"NEUROPOD_RECONCILE_RESYNC_S", "0"}}), "NEUROPOD_RECONCILE_RESYNC_S"));
 }
 
+TEST(KubernetesConfig, ImagePullSecretsAreSecretNames) {
+  EXPECT_TRUE(Config::from_env({}).k8s.image_pull_secrets.empty());
+  const auto c = Config::from_env({{"NEUROPOD_IMAGE_PULL_SECRETS", "ghcr, registry.example.com"}});
+  EXPECT_EQ(c.k8s.image_pull_secrets, (std::vector<std::string>{"ghcr", "registry.example.com"}));
+  for (const char* bad : {"Ghcr", "a..b", "-x", "x_y", ".x"}) {
+    EXPECT_TRUE(mentions(problems_of({{"NEUROPOD_IMAGE_PULL_SECRETS", bad}}),
+                         "NEUROPOD_IMAGE_PULL_SECRETS"))
+        << bad;
+  }
+}
+
 TEST(KubernetesConfig, ProductionNeedsACluster) {
   auto env = kProductionOk;
   env.erase("NEUROPOD_KUBECONFIG");
@@ -164,6 +177,47 @@ TEST(KubernetesConfig, ProductionProtectsPodUrls) {
   EXPECT_EQ(c.k8s.pod_auth_url, "http://neuropod-api.neuropod.svc:3000/api/pod-access/check");
   // Outside production an unprotected development set-up is fine.
   EXPECT_TRUE(Config::from_env({{"NEUROPOD_KUBECONFIG", "/k"}}).k8s.pod_auth_url.empty());
+}
+
+TEST(KubernetesConfig, ProductionNeedsThePodSignInRoute) {
+  EXPECT_NO_THROW(Config::from_env(kProductionOk));
+  for (const char* key : {"NEUROPOD_PUBLIC_API_URL", "NEUROPOD_POD_ACCESS_SERVICE"}) {
+    auto env = kProductionOk;
+    env.erase(key);
+    EXPECT_TRUE(mentions(problems_of(env), key)) << key;
+  }
+  auto plain = kProductionOk;
+  plain["NEUROPOD_PUBLIC_API_URL"] = "http://api.neuropod.online";
+  EXPECT_TRUE(mentions(problems_of(plain), "NEUROPOD_PUBLIC_API_URL")) << "https in production";
+  // Malformed values are refused anywhere; outside production they may be left out.
+  for (const char* bad : {"ftp://x", "https://api.example/"}) {
+    EXPECT_TRUE(
+        mentions(problems_of({{"NEUROPOD_PUBLIC_API_URL", bad}}), "NEUROPOD_PUBLIC_API_URL"))
+        << bad;
+  }
+  for (const char* bad :
+       {"neuropod-api", "Neuropod:3000", "api:0", "api:70000", "api:3000x", ":80"}) {
+    EXPECT_TRUE(mentions(problems_of({{"NEUROPOD_POD_ACCESS_SERVICE", bad}}),
+                         "NEUROPOD_POD_ACCESS_SERVICE"))
+        << bad;
+  }
+  const auto dev = Config::from_env({{"NEUROPOD_KUBECONFIG", "/k"},
+                                     {"NEUROPOD_POD_ACCESS_SERVICE", "neuropod-api:3000"},
+                                     {"NEUROPOD_PUBLIC_API_URL", "http://127.0.0.1:3000"}});
+  EXPECT_EQ(dev.k8s.access_service, "neuropod-api:3000");
+  EXPECT_EQ(dev.k8s.public_api_url, "http://127.0.0.1:3000");
+}
+
+TEST(AuthConfig, TrustedProxiesDefaultToLoopbackAndAreValidated) {
+  EXPECT_EQ(Config::from_env({}).auth.trusted_proxies,
+            (std::vector<std::string>{"127.0.0.0/8", "::1/128"}));
+  const auto c = Config::from_env({{"NEUROPOD_TRUSTED_PROXIES", "10.0.0.0/8, 192.168.49.1"}});
+  EXPECT_EQ(c.auth.trusted_proxies, (std::vector<std::string>{"10.0.0.0/8", "192.168.49.1"}));
+  const auto bad = problems_of({{"NEUROPOD_TRUSTED_PROXIES", "10.0.0.0/8,cloudflare"}});
+  ASSERT_TRUE(mentions(bad, "NEUROPOD_TRUSTED_PROXIES"));
+  EXPECT_NE(bad[0].find("'cloudflare'"), std::string::npos) << bad[0];
+  EXPECT_TRUE(mentions(problems_of({{"NEUROPOD_TRUSTED_PROXIES", "10.0.0.0/40"}}),
+                       "NEUROPOD_TRUSTED_PROXIES"));
 }
 
 TEST(AuthConfig, DevelopmentDefaultsToTheDevSignInAndABuiltInKey) {

@@ -256,6 +256,14 @@ TEST(ManifestPod, SecurityAndPodSettings) {
   EXPECT_EQ(k8s::pod(in)["spec"]["securityContext"]["fsGroup"], 4242);
 }
 
+TEST(ManifestPod, ImagePullSecretsOnlyWhenConfigured) {
+  EXPECT_FALSE(k8s::pod(comfy())["spec"].contains("imagePullSecrets"));
+  k8s::PodSpecInput in = comfy();
+  in.image_pull_secrets = {"ghcr-neuropod", "registry.example.com"};
+  EXPECT_EQ(k8s::pod(in)["spec"]["imagePullSecrets"],
+            json::parse(R"([{"name":"ghcr-neuropod"},{"name":"registry.example.com"}])"));
+}
+
 TEST(ManifestPod, WorkspaceVolumeAndSharedMemory) {
   k8s::PodSpecInput in = comfy();
   in.workspace_path = "/home/user/work";

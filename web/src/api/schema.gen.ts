@@ -1063,8 +1063,9 @@ export interface components {
          *     the largest and the smallest, at the price of the running pods) and out_of_credit (the
          *     balance is used up and the running pods were stopped, workspaces kept):
          *     {balance_micros, burn_rate_micros_per_hour, runway_seconds, threshold_minutes (0 for out_of_credit)};
-         *     pod_failed: {pod_id, pod_name, reason}; idle_warning (the pod stops soon for lack of
-         *     activity): {pod_id, pod_name, stop_at}; pod_culled (it was stopped): {pod_id, pod_name}.
+         *     pod_failed: {pod_id, pod_name, reason, message (what Kubernetes said)}; idle_warning (the
+         *     pod stops soon for lack of activity): {pod_id, pod_name, stop_at}; pod_culled (it was
+         *     stopped): {pod_id, pod_name, idle_minutes}.
          */
         Notification: {
             id: string;

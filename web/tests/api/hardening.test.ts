@@ -50,7 +50,11 @@ function unreachableKubeconfig(): string {
 }
 const KUBE = { NEUROPOD_KUBECONFIG: unreachableKubeconfig() };
 /** Production refuses pod URLs without the ingress auth check (access/pod_access.hpp). */
-const POD_AUTH = { NEUROPOD_POD_AUTH_URL: 'http://neuropod-api.neuropod.svc:3000/api/pod-access/check' };
+const POD_AUTH = {
+  NEUROPOD_POD_AUTH_URL: 'http://neuropod-api.neuropod.svc:3000/api/pod-access/check',
+  NEUROPOD_PUBLIC_API_URL: 'https://api.neuropod.online',
+  NEUROPOD_POD_ACCESS_SERVICE: 'neuropod-api:3000',
+};
 
 /** Runs the binary to completion (it must refuse to start) and returns its exit code and stderr. */
 function runToExit(env: Record<string, string>): Promise<{ code: number | null; stderr: string }> {
@@ -167,6 +171,11 @@ describe('sign-in configuration', () => {
     const openPods = await runToExit({ ...base, ...google, ...keys, NEUROPOD_POD_AUTH_URL: '' });
     expect(openPods.code).toBe(2);
     expect(openPods.stderr).toContain('NEUROPOD_POD_AUTH_URL');
+    // And a way for a pod's visitors to sign in (the API's public URL, the Service to it).
+    const noSignIn = await runToExit({ ...base, ...google, ...keys, NEUROPOD_PUBLIC_API_URL: '', NEUROPOD_POD_ACCESS_SERVICE: '' });
+    expect(noSignIn.code).toBe(2);
+    expect(noSignIn.stderr).toContain('NEUROPOD_PUBLIC_API_URL');
+    expect(noSignIn.stderr).toContain('NEUROPOD_POD_ACCESS_SERVICE');
     const ok = await runToExit({ ...base, ...google, ...keys });
     expect(ok.stderr).toBe('');
     expect(ok.code).toBe(0);

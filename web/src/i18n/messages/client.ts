@@ -41,6 +41,8 @@ export const clientEn = {
     'Your pod {name} has had no activity for a while and will be stopped at {time}. Open it, or turn on “Keep running when idle”, to keep it running.',
   'notification.text.pod_culled':
     'Your pod {name} was stopped because nobody used it for a while; its workspace is kept. Start it again when you need it.',
+  'notification.text.pod_culledMinutes':
+    'Your pod {name} was stopped after {minutes} minutes without activity; its workspace is kept. Start it again when you need it.',
   'notification.text.alert_raised': 'Alert: {text}',
   'notification.text.alert_cleared': 'Resolved: {text}',
 
@@ -301,6 +303,8 @@ export const clientEs: { readonly [K in keyof typeof clientEn]: string } = {
     'Tu pod {name} lleva un rato sin actividad y se detendrá el {time}. Ábrelo, o activa «Mantener en marcha aunque esté inactivo», para que siga en marcha.',
   'notification.text.pod_culled':
     'Tu pod {name} se ha detenido porque nadie lo usaba desde hacía un rato; su espacio de trabajo se conserva. Vuelve a arrancarlo cuando lo necesites.',
+  'notification.text.pod_culledMinutes':
+    'Tu pod {name} se ha detenido tras {minutes} minutos sin actividad; su espacio de trabajo se conserva. Vuelve a arrancarlo cuando lo necesites.',
   'notification.text.alert_raised': 'Alerta: {text}',
   'notification.text.alert_cleared': 'Resuelta: {text}',
 

@@ -50,6 +50,19 @@ const cases: [string, Notification, { en: string; es: string }][] = [
     },
   ],
   [
+    'pod_failed (what Kubernetes said, from the data)',
+    notification({
+      id: ID,
+      kind: 'pod_failed',
+      data: { pod_id: POD, pod_name: 'notebook', reason: 'Unschedulable', message: '0/3 nodes have enough GPUs' },
+      message: 'Your pod notebook failed (Unschedulable): something older',
+    }),
+    {
+      en: 'Your pod notebook failed (Unschedulable). 0/3 nodes have enough GPUs',
+      es: 'Tu pod notebook ha fallado (Unschedulable). 0/3 nodes have enough GPUs',
+    },
+  ],
+  [
     'pod_failed without a reason or a message of the usual shape',
     notification({ id: ID, kind: 'pod_failed', data: { pod_id: POD, pod_name: 'notebook', reason: '' }, message: 'Something else' }),
     { en: 'Your pod notebook failed.', es: 'Tu pod notebook ha fallado.' },
@@ -68,6 +81,14 @@ const cases: [string, Notification, { en: string; es: string }][] = [
     {
       en: 'Your pod notebook was stopped because nobody used it for a while; its workspace is kept. Start it again when you need it.',
       es: 'Tu pod notebook se ha detenido porque nadie lo usaba desde hacía un rato; su espacio de trabajo se conserva. Vuelve a arrancarlo cuando lo necesites.',
+    },
+  ],
+  [
+    'pod_culled (with the idle minutes)',
+    notification({ id: ID, kind: 'pod_culled', data: { pod_id: POD, pod_name: 'notebook', idle_minutes: 45 } }),
+    {
+      en: 'Your pod notebook was stopped after 45 minutes without activity; its workspace is kept. Start it again when you need it.',
+      es: 'Tu pod notebook se ha detenido tras 45 minutos sin actividad; su espacio de trabajo se conserva. Vuelve a arrancarlo cuando lo necesites.',
     },
   ],
   [

@@ -4,11 +4,19 @@ import { translate, type Language } from '@/i18n/messages';
 import { alertText, asFields, numberField, textField, type Fields } from '@/modules/alerts/text';
 
 /**
- * The server's pod_failed message is `Your pod {name} failed ({reason}): {what Kubernetes said}`,
- * and only the name and reason are in `data`: Kubernetes's own words (English anyway) are taken
- * from the message when it has that shape.
+ * What Kubernetes said about a failed pod (English anyway): `data.message` from servers that send
+ * it, else taken from the server's message `Your pod {name} failed ({reason}): {detail}`.
  */
-function podFailureDetail(message: string, name: string, reason: string | undefined): string | undefined {
+function podFailureDetail(
+  data: Fields,
+  message: string,
+  name: string,
+  reason: string | undefined,
+): string | undefined {
+  const fromData = textField(data, 'message')?.trim();
+  if (fromData !== undefined && fromData !== '') {
+    return fromData;
+  }
   const prefix = `Your pod ${name} failed (${reason ?? ''}): `;
   const detail = message.startsWith(prefix) ? message.slice(prefix.length).trim() : '';
   return detail === '' ? undefined : detail;
@@ -45,7 +53,7 @@ function localized(notification: Pick<Notification, 'kind' | 'message'>, data: F
         reason === undefined
           ? translate(language, 'notification.text.pod_failed', { name })
           : translate(language, 'notification.text.pod_failedReason', { name, reason });
-      const detail = podFailureDetail(notification.message, name, reason);
+      const detail = podFailureDetail(data, notification.message, name, reason);
       return detail === undefined ? text : `${text} ${detail}`;
     }
     case 'idle_warning': {
@@ -58,7 +66,13 @@ function localized(notification: Pick<Notification, 'kind' | 'message'>, data: F
     }
     case 'pod_culled': {
       const name = textField(data, 'pod_name');
-      return name === undefined ? undefined : translate(language, 'notification.text.pod_culled', { name });
+      if (name === undefined) {
+        return undefined;
+      }
+      const minutes = numberField(data, 'idle_minutes');
+      return minutes === undefined
+        ? translate(language, 'notification.text.pod_culled', { name })
+        : translate(language, 'notification.text.pod_culledMinutes', { name, minutes: String(minutes) });
     }
     case 'alert_raised':
     case 'alert_cleared': {
