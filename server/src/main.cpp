@@ -151,6 +151,7 @@ int main(int argc, char** argv) {
   asio::co_spawn(ioc, application->run_background(), asio::detached);
 
   std::vector<std::thread> threads;
+  threads.reserve(workers.size());
   for (auto& w : workers) {
     threads.emplace_back([&w] {
       auto work = asio::make_work_guard(*w);  // idle between connections until the shutdown
