@@ -11,6 +11,7 @@
 
 #include <chrono>
 #include <cstdio>
+#include <cstdlib>
 #include <iostream>
 #include <random>
 #include <string>
@@ -89,11 +90,15 @@ int main(int argc, char** argv) {
   std::int64_t user_count = 2'000;
   std::int64_t sample = 200;
   bool keep = false;
+  std::string before_passes;
   app.add_option("--uri", uri, "MongoDB / FerretDB URI (loopback)");
   app.add_option("--pods", pod_count, "running pods");
   app.add_option("--users", user_count, "users owning them");
   app.add_option("--sample", sample, "charges through Ledger::apply one by one (baseline)");
   app.add_flag("--keep", keep, "keep the database");
+  app.add_option("--before-passes", before_passes,
+                 "shell command run once the data is in, before the first pass "
+                 "(NEUROPOD_BENCH_DB names the database)");
   CLI11_PARSE(app, argc, argv);
   if (uri.find("127.0.0.1") == std::string::npos && uri.find("localhost") == std::string::npos) {
     std::cerr << "refusing a non-loopback database\n";
@@ -194,6 +199,13 @@ int main(int argc, char** argv) {
     }
     bulk.execute();
   });
+  if (!before_passes.empty()) {
+    const auto command = "NEUROPOD_BENCH_DB=" + cfg.name + " " + before_passes;
+    if (std::system(command.c_str()) != 0) {  // NOLINT(cert-env33-c,concurrency-mt-unsafe)
+      std::cerr << "--before-passes failed: " << before_passes << "\n";
+      return 2;
+    }
+  }
   const double setup_s = seconds_since(t0);
   const long rss_before = peak_rss_mib();
 
