@@ -308,7 +308,9 @@ struct App::Parts {
       d.kubernetes_ping = [rt = pod_runtime.get()]() { return rt->ping(); };
     }
     if (reconciler) {
-      d.leading = [r = reconciler.get()] { return r->leading(); };
+      // Alerts go on where no instance can lead because Kubernetes does not answer (each such
+      // instance tells: better twice than never).
+      d.leading = [r = reconciler.get()] { return r->leading() || r->election_failing(); };
     }
     d.billing_last_success = [this]() -> std::optional<core::TimePoint> {
       const auto ms = billing_last_success_ms.load();

@@ -185,7 +185,9 @@ asio::awaitable<void> Reconciler::run(std::stop_token stop) {
     bool lead = false;
     try {
       lead = co_await runtime_.lead(options_.identity, options_.lease_duration);
+      election_failing_ = false;
     } catch (const std::exception& e) {
+      election_failing_ = true;
       log::warn("pods.leader_election_failed", {{"error", e.what()}});
     }
     if (lead) {
@@ -221,6 +223,7 @@ asio::awaitable<void> Reconciler::lead_term(std::stop_token stop) {
   const auto renew_every =
       std::chrono::duration_cast<std::chrono::milliseconds>(options_.lease_duration / 3);
   auto next_resync = std::chrono::steady_clock::now() + options_.resync_every;
+  auto renewed_at = std::chrono::steady_clock::now();  // the term began with a renewal
   bool prepared = false;
   while (!stop.stop_requested()) {
     if (!prepared) {
@@ -237,8 +240,16 @@ asio::awaitable<void> Reconciler::lead_term(std::stop_token stop) {
     bool still = true;
     try {
       still = co_await runtime_.lead(options_.identity, options_.lease_duration);
+      election_failing_ = false;
+      renewed_at = std::chrono::steady_clock::now();
     } catch (const std::exception& e) {
+      election_failing_ = true;
       log::warn("pods.lease_renewal_failed", {{"error", e.what()}});
+      if (std::chrono::steady_clock::now() - renewed_at >= options_.lease_duration) {
+        // Not renewed for a whole lease: another instance may lead by now. Step down.
+        log::warn("pods.lease_expired", {{"identity", options_.identity}});
+        still = false;
+      }
     }
     if (!still) {
       break;

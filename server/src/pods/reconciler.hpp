@@ -33,7 +33,12 @@ class Reconciler {
   // One full pass (list, then reconcile every record and object): what the periodic resync does.
   boost::asio::awaitable<void> resync_once();
 
+  // Holds the Lease. A leader that cannot renew it for a whole lease_duration (Kubernetes
+  // unreachable from here) steps down: another instance may hold it by then.
   bool leading() const { return leading_.load(); }
+  // The last election or renewal attempt failed (Kubernetes did not answer): nobody here can
+  // tell who leads. Work that must go on during an outage (alerts) runs on such instances too.
+  bool election_failing() const { return election_failing_.load(); }
   // Observations and events handled so far (tests, metrics).
   std::uint64_t handled() const { return handled_.load(); }
 
@@ -44,6 +49,7 @@ class Reconciler {
   runtime::PodRuntime& runtime_;
   ReconcilerOptions options_;
   std::atomic<bool> leading_{false};
+  std::atomic<bool> election_failing_{false};
   std::atomic<std::uint64_t> handled_{0};
 };
 

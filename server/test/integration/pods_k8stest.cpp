@@ -687,12 +687,25 @@ TEST_F(PodsTest, ApiServerDownAndBack) {
   ASSERT_NE(it, during.end());
   EXPECT_EQ(it->status, "failed");
   EXPECT_EQ(it->reason, "KubernetesUnavailable");
-  std::this_thread::sleep_for(3s);  // resyncs fail meanwhile
+  // Resyncs and lease renewals fail meanwhile: after a whole lease without renewal the reconciler
+  // steps down (another instance could hold the Lease by then) and says the election fails.
+  const auto until_down = std::chrono::steady_clock::now() + 10s;
+  while (reconciler_->leading() && std::chrono::steady_clock::now() < until_down) {
+    std::this_thread::sleep_for(100ms);
+  }
+  EXPECT_FALSE(reconciler_->leading()) << "still leading without a Lease renewal";
+  EXPECT_TRUE(reconciler_->election_failing());
   // The running pod is untouched, in the cluster and in the record.
   EXPECT_TRUE(kube_get(pod_path(before)).has_value());
   EXPECT_EQ(call(store_.find(before.id))->status, "running");
 
   proxy_->set_up(true);
+  const auto until_up = std::chrono::steady_clock::now() + 10s;
+  while (!reconciler_->leading() && std::chrono::steady_clock::now() < until_up) {
+    std::this_thread::sleep_for(100ms);
+  }
+  EXPECT_TRUE(reconciler_->leading()) << "the Lease taken again once the API server is back";
+  EXPECT_FALSE(reconciler_->election_failing());
   const auto after = deploy(alice_, {{"name", "after"}, {"template_slug", "ubuntu"}});
   wait_for(after.id, running_ready, "running after the outage", 30s);
   // The reconciler caught up: a stop made through the cluster is seen again.

@@ -476,7 +476,8 @@ export interface paths {
         /**
          * The alerts raised now (by the instance running the alerts loop)
          * @description Alerts live in memory on the leading instance (the database may be what is down); another
-         *     instance answers `leading: false` and no items.
+         *     instance answers `leading: false` and no items. While Kubernetes does not answer nobody
+         *     can hold the lease: every instance that cannot reach it evaluates the alerts then.
          */
         get: operations["listAlerts"];
         put?: never;

@@ -89,6 +89,11 @@ async function metricValue(alert: string): Promise<number | undefined> {
   return line === undefined ? undefined : Number(line.slice(series.length));
 }
 
+/** Whether the server logged a line with this `msg`. */
+function logged(msg: string): boolean {
+  return server.lines.some((line) => line.includes(`"msg":"${msg}"`));
+}
+
 function hook(event: string, kind: string): Hook | undefined {
   return hooks.find((h) => h.event === event && h.alert.kind === kind);
 }
@@ -159,6 +164,11 @@ describe('an alert when the sandbox kube-apiserver is stopped, cleared when it i
     expect(raisedHook.alert.message).toMatch(/Kubernetes API server/);
     const ready = await fetch(server.url('/api/ready'));
     expect(ready.status, 'not ready while Kubernetes is unreachable').toBe(503);
+    // A whole lease (3 s) without renewal: the server steps down as leader (another instance
+    // could hold the Lease by then), yet keeps evaluating the alerts: nobody can lead now.
+    await until('the leader stepped down', 20_000, async () => (logged('pods.lease_expired') ? true : undefined));
+    expect(await alertIds(), 'still raised, by an instance that no longer leads').toContain('kubernetes_unreachable');
+    expect(logged('alerts.forgotten'), 'the alert state was not dropped').toBe(false);
 
     await run(sandboxScript, ['start-apiserver'], { env: sandboxEnv, timeout: 120_000 });
     await until('kubernetes_unreachable cleared', 30_000, async () => {
@@ -170,6 +180,7 @@ describe('an alert when the sandbox kube-apiserver is stopped, cleared when it i
       hook('alert.cleared', 'kubernetes_unreachable'),
     );
     expect(cleared.alert.cleared_at).toMatch(/^\d{4}-\d\d-\d\dT/);
+    expect(hooks.filter((h) => h.alert.kind === 'kubernetes_unreachable'), 'raised once, cleared once').toHaveLength(2);
     expect((await fetch(server.url('/api/ready'))).status).toBe(200);
   }, 120_000);
 });
