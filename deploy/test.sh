@@ -278,6 +278,15 @@ refuses "gen-config refuses a tunnel id that is not a UUID" \
 sed 's|^NEUROPOD_PUBLIC_API_URL=.*|NEUROPOD_PUBLIC_API_URL=https://api.eu.example.org|' "$tmp/cf.env" >"$tmp/cf2.env"
 refuses "gen-config refuses an API host two levels below the domain" \
   "$here/cloudflared/gen-config" --tunnel-id "$uuid" --env-file "$tmp/cf2.env" --ingress-url https://1.2.3.4:443 --output -
+# NEUROPOD_HOST as a list: the api. rule goes to loopback when it is listed, else to the first.
+sed 's|^NEUROPOD_HOST=.*|NEUROPOD_HOST=192.168.49.1,127.0.0.1|' "$tmp/cf.env" >"$tmp/cf3.env"
+check "gen-config with NEUROPOD_HOST=192.168.49.1,127.0.0.1 sends api. to 127.0.0.1" bash -c \
+  '"$@" | grep -q "service: http://127.0.0.1:3000"' _ "$here/cloudflared/gen-config" \
+  --tunnel-id "$uuid" --env-file "$tmp/cf3.env" --ingress-url https://1.2.3.4:443 --output -
+sed 's|^NEUROPOD_HOST=.*|NEUROPOD_HOST=192.168.49.1|' "$tmp/cf.env" >"$tmp/cf4.env"
+check "gen-config with NEUROPOD_HOST=192.168.49.1 sends api. there" bash -c \
+  '"$@" | grep -q "service: http://192.168.49.1:3000"' _ "$here/cloudflared/gen-config" \
+  --tunnel-id "$uuid" --env-file "$tmp/cf4.env" --ingress-url https://1.2.3.4:443 --output -
 refuses "gen-config refuses a plain-http ingress origin" \
   "$here/cloudflared/gen-config" --tunnel-id "$uuid" --env-file "$tmp/cf.env" --ingress-url http://1.2.3.4:80 --output -
 if command -v cloudflared >/dev/null; then
@@ -377,7 +386,7 @@ else
 
     if [[ -n "$own_sandbox" ]]; then
       cat >"$tmp/k8s.env" <<EOF
-NEUROPOD_HOST=0.0.0.0
+NEUROPOD_HOST=127.0.0.1,10.11.12.13
 NEUROPOD_PORT=3000
 APP_ORIGIN=https://app.example.org
 NEUROPOD_PUBLIC_API_URL=https://api.example.org
@@ -390,6 +399,8 @@ EOF
           --no-start --env-file "$tmp/k8s.env" --host-ip 10.11.12.13
       }
       check "setup applies everything to a real API server and writes the backend's kubeconfig" setup_k8s
+      host_list_ok() { ! setup_k8s 2>&1 | grep -q "NEUROPOD_HOST must"; }
+      check "  a NEUROPOD_HOST list naming the bridge address satisfies it (run again: converges)" host_list_ok
       kb() { "$kubectl_bin" --kubeconfig "$tmp/kubeconfig-backend" "$@"; }
       check "the kubeconfig has mode 0600" test "$(stat -c %a "$tmp/kubeconfig-backend" 2>/dev/null)" = 600
       check "the backend's identity may create pods in neuropod" kb auth can-i create pods -n neuropod

@@ -144,7 +144,7 @@ int main(int argc, char** argv) {
     server.start();
   } catch (const std::exception& e) {
     log::error("http.listen_failed",
-               {{"host", config.http.host}, {"port", config.http.port}, {"error", e.what()}});
+               {{"hosts", config.http.hosts}, {"port", config.http.port}, {"error", e.what()}});
     return 1;
   }
   asio::co_spawn(ioc, prepare_schema(*database, *application), asio::detached);

@@ -463,7 +463,19 @@ Config Config::from_env(const EnvMap& env) {
               fmt::format("'{}' is not one of trace, debug, info, warn, error, off", c.log_level));
   }
 
-  r.string("NEUROPOD_HOST", c.http.host);
+  if (auto hosts = r.list("NEUROPOD_HOST")) {
+    std::vector<std::string> valid;
+    for (const auto& h : *hosts) {
+      if (!parse_ip(h)) {
+        r.problem("NEUROPOD_HOST", fmt::format("'{}' is not an IP address to listen on", h));
+      } else if (std::find(valid.begin(), valid.end(), h) == valid.end()) {
+        valid.push_back(h);
+      }
+    }
+    if (!valid.empty()) {
+      c.http.hosts = std::move(valid);
+    }
+  }
   r.integer("NEUROPOD_PORT", c.http.port, 0, 65535);
   r.integer("NEUROPOD_HTTP_THREADS", c.http.threads, 1, 256);
   r.integer("NEUROPOD_HTTP_BODY_LIMIT_BYTES", c.http.body_limit_bytes, 1024, 64LL * 1024 * 1024);

@@ -19,7 +19,9 @@ std::string_view to_string(Environment env);
 using EnvMap = std::map<std::string, std::string>;
 
 struct HttpConfig {
-  std::string host = "127.0.0.1";
+  // NEUROPOD_HOST: the addresses to listen on, comma-separated (e.g. loopback for cloudflared
+  // and the minikube bridge for the ingress controller), all on `port`.
+  std::vector<std::string> hosts{"127.0.0.1"};
   std::uint16_t port = 3000;  // 0 = any free port (tests); the bound port is logged
   unsigned threads = 2;
   std::size_t body_limit_bytes = std::size_t{1024} * 1024;

@@ -109,11 +109,7 @@ struct Connection : std::enable_shared_from_this<Connection> {
 struct Server::State {
   State(asio::io_context& ioc_, const core::HttpConfig& cfg, const Pipeline& p,
         std::vector<asio::io_context*> contexts_)
-      : ioc(ioc_),
-        contexts(std::move(contexts_)),
-        config(cfg),
-        pipeline(p),
-        acceptor(asio::make_strand(ioc_)) {
+      : ioc(ioc_), contexts(std::move(contexts_)), config(cfg), pipeline(p) {
     if (contexts.empty()) {
       contexts.push_back(&ioc);
     }
@@ -124,8 +120,8 @@ struct Server::State {
   std::size_t next_context = 0;             // the accept loop's only
   core::HttpConfig config;
   const Pipeline& pipeline;
-  tcp::acceptor acceptor;
-  tcp protocol = tcp::v4();  // the listening address's, set by start()
+  // One per listening address, all on the main loop; never removed before the State goes.
+  std::vector<std::unique_ptr<tcp::acceptor>> acceptors;
   std::atomic<bool> stopping{false};
   std::atomic<std::size_t> connections{0};
 
@@ -868,14 +864,13 @@ asio::awaitable<void> run_session(StatePtr st, std::shared_ptr<Connection> conn)
   conn->socket.close(ec);
 }
 
-asio::awaitable<void> accept_loop(StatePtr st) {
+asio::awaitable<void> accept_loop(StatePtr st, tcp::acceptor* acceptor, tcp protocol) {
   for (;;) {
     boost::system::error_code ec;
     // Accepted on the acceptor's own loop, then handed to a session loop. Accepting straight
     // into a socket of the session loop would leave, in the acceptor's loop, a pending accept
     // that refers to the other loop: destroying the loops in either order is then unsafe.
-    auto accepted =
-        co_await st->acceptor.async_accept(asio::redirect_error(asio::use_awaitable, ec));
+    auto accepted = co_await acceptor->async_accept(asio::redirect_error(asio::use_awaitable, ec));
     if (ec) {
       if (st->stopping || ec == asio::error::operation_aborted) {
         co_return;
@@ -890,7 +885,7 @@ asio::awaitable<void> accept_loop(StatePtr st) {
     }
     auto& context = *st->contexts[st->next_context++ % st->contexts.size()];
     tcp::socket socket(asio::make_strand(context));
-    socket.assign(st->protocol, fd, ec);
+    socket.assign(protocol, fd, ec);
     if (ec) {
       ::close(fd);
       log::warn("http.accept_failed", {{"error", ec.message()}});
@@ -927,25 +922,40 @@ Server::~Server() = default;
 
 std::uint16_t Server::start() {
   auto& st = *state_;
-  tcp::endpoint ep{asio::ip::make_address(st.config.host), st.config.port};
-  st.protocol = ep.protocol();
-  st.acceptor.open(ep.protocol());
-  st.acceptor.set_option(asio::socket_base::reuse_address(true));
-  st.acceptor.bind(ep);
-  st.acceptor.listen(asio::socket_base::max_listen_connections);
-  const auto port = st.acceptor.local_endpoint().port();
-  asio::co_spawn(st.acceptor.get_executor(), accept_loop(state_), asio::detached);
-  log::info("http.listening", {{"host", st.config.host}, {"port", port}});
+  std::uint16_t port = st.config.port;
+  for (const auto& host : st.config.hosts) {
+    // Port 0 (tests): the first address picks a free port, the others take the same one.
+    const tcp::endpoint ep{asio::ip::make_address(host), port};
+    auto acceptor = std::make_unique<tcp::acceptor>(asio::make_strand(st.ioc));
+    acceptor->open(ep.protocol());
+    acceptor->set_option(asio::socket_base::reuse_address(true));
+    if (ep.address().is_v6()) {
+      acceptor->set_option(asio::ip::v6_only(true));  // "::1" and "127.0.0.1" side by side
+    }
+    acceptor->bind(ep);
+    acceptor->listen(asio::socket_base::max_listen_connections);
+    port = acceptor->local_endpoint().port();
+    st.acceptors.push_back(std::move(acceptor));
+  }
+  for (std::size_t i = 0; i < st.acceptors.size(); ++i) {
+    auto* acceptor = st.acceptors[i].get();
+    const tcp protocol = acceptor->local_endpoint().protocol();
+    asio::co_spawn(acceptor->get_executor(), accept_loop(state_, acceptor, protocol),
+                   asio::detached);
+    log::info("http.listening", {{"host", st.config.hosts[i]}, {"port", port}});
+  }
   return port;
 }
 
 asio::awaitable<void> Server::shutdown() {
   auto st = state_;
   st->stopping = true;
-  asio::post(st->acceptor.get_executor(), [st]() {
-    boost::system::error_code ec;
-    st->acceptor.close(ec);
-  });
+  for (auto& a : st->acceptors) {
+    asio::post(a->get_executor(), [st, acceptor = a.get()]() {
+      boost::system::error_code ec;
+      acceptor->close(ec);
+    });
+  }
   // Idle keep-alive connections have nothing in flight: close them now. Streams (endless by
   // nature) are told to end now too, not after the grace period.
   st->for_each_connection([](Connection& c) {

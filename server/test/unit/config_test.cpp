@@ -150,6 +150,15 @@ TEST(KubernetesConfig, DefaultsAndValidation) {
       mentions(problems_of({{"NEUROPOD_RECONCILE_RESYNC_S", "0"}}), "NEUROPOD_RECONCILE_RESYNC_S"));
 }
 
+TEST(HttpConfig, ListensOnEveryListedAddress) {
+  EXPECT_EQ(Config::from_env({}).http.hosts, std::vector<std::string>{"127.0.0.1"});
+  const auto c = Config::from_env({{"NEUROPOD_HOST", "127.0.0.1, 192.168.49.1,::1,127.0.0.1"}});
+  EXPECT_EQ(c.http.hosts, (std::vector<std::string>{"127.0.0.1", "192.168.49.1", "::1"}))
+      << "in order, once each";
+  EXPECT_TRUE(mentions(problems_of({{"NEUROPOD_HOST", "127.0.0.1,localhost"}}), "NEUROPOD_HOST"));
+  EXPECT_TRUE(mentions(problems_of({{"NEUROPOD_HOST", "300.1.1.1"}}), "NEUROPOD_HOST"));
+}
+
 TEST(KubernetesConfig, ImagePullSecretsAreSecretNames) {
   EXPECT_TRUE(Config::from_env({}).k8s.image_pull_secrets.empty());
   const auto c = Config::from_env({{"NEUROPOD_IMAGE_PULL_SECRETS", "ghcr, registry.example.com"}});

@@ -48,8 +48,8 @@ asio::awaitable<Response> ready(Response r) {
 // A blocking HTTP/1.1 client: enough to send a request (or half of one) and read one response.
 class RawClient {
  public:
-  explicit RawClient(std::uint16_t port) : socket_(ioc_) {
-    socket_.connect({asio::ip::make_address("127.0.0.1"), port});
+  explicit RawClient(std::uint16_t port, const char* address = "127.0.0.1") : socket_(ioc_) {
+    socket_.connect({asio::ip::make_address(address), port});
   }
   void send(const std::string& bytes) { asio::write(socket_, asio::buffer(bytes)); }
   void get(const std::string& path) { send("GET " + path + " HTTP/1.1\r\nHost: test\r\n\r\n"); }
@@ -119,7 +119,8 @@ class HttpServer : public ::testing::Test {
     });
 
     neuropod::core::HttpConfig config;
-    config.host = "127.0.0.1";
+    // Two listening addresses (all of 127.0.0.0/8 is loopback), one port.
+    config.hosts = {"127.0.0.1", "127.0.0.2"};
     config.port = 0;
     config.request_timeout = kRequestTimeout;
     config.idle_timeout = kIdleTimeout;
@@ -212,6 +213,16 @@ TEST_F(HttpServer, ConnectionsAreSpreadOverTheSessionLoops) {
   }
   const std::lock_guard lock(mu_);
   EXPECT_EQ(threads_seen_.size(), 2U) << "two session loops, a thread each, took connections";
+}
+
+TEST_F(HttpServer, EveryListeningAddressAnswersOnTheSamePort) {
+  for (const char* address : {"127.0.0.1", "127.0.0.2"}) {
+    RawClient c(port_, address);
+    c.get("/plain");
+    EXPECT_EQ(c.status(), 200) << address;
+  }
+  EXPECT_THROW(RawClient(port_, "127.0.0.3"), boost::system::system_error)
+      << "an address not listed is not listened on";
 }
 
 }  // namespace

@@ -396,7 +396,7 @@ class HttpStream : public ::testing::Test {
     });
 
     neuropod::core::HttpConfig config;
-    config.host = "127.0.0.1";
+    config.hosts = {"127.0.0.1"};
     config.port = 0;
     config.request_timeout = kRequestTimeout;
     config.shutdown_grace = kGrace;

@@ -137,7 +137,7 @@ class RealtimeWs : public ::testing::Test {
       return upgrade(hub, who);
     });
     neuropod::core::HttpConfig config;
-    config.host = "127.0.0.1";
+    config.hosts = {"127.0.0.1"};
     config.port = 0;
     config.request_timeout = kRequestTimeout;
     config.shutdown_grace = 3s;
