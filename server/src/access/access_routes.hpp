@@ -10,8 +10,9 @@ namespace neuropod::access {
 
 class AccessRoutes {
  public:
-  AccessRoutes(PodAccess& access, ActivityRecorder& activity, auth::AuthService& auth)
-      : access_(access), activity_(activity), auth_(auth) {}
+  AccessRoutes(PodAccess& access, ActivityRecorder& activity, const ActivityTokens& tokens,
+               auth::AuthService& auth)
+      : access_(access), activity_(activity), tokens_(tokens), auth_(auth) {}
   void register_routes(http::Router& router);
 
  private:
@@ -20,6 +21,7 @@ class AccessRoutes {
   std::optional<http::Response> fast_check(const http::RequestView& req);
   http::Response answer(const Decision& d, const std::string& request_id);
   boost::asio::awaitable<http::Response> signin(http::Request& req);
+  boost::asio::awaitable<http::Response> report_activity(http::Request& req);
   boost::asio::awaitable<http::Response> callback(http::Request& req);
   boost::asio::awaitable<http::Response> share_link(http::Request& req);
   boost::asio::awaitable<http::Response> set_level(http::Request& req);
@@ -29,6 +31,7 @@ class AccessRoutes {
 
   PodAccess& access_;
   ActivityRecorder& activity_;
+  const ActivityTokens& tokens_;
   auth::AuthService& auth_;
 };
 

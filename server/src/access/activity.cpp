@@ -2,11 +2,51 @@
 
 #include "core/logging.hpp"
 #include "core/sleep.hpp"
+#include "crypto/crypto.hpp"
+#include "db/bson.hpp"
 #include "db/schema.hpp"
 
 namespace neuropod::access {
 
 namespace asio = boost::asio;
+
+namespace {
+
+constexpr std::string_view kActivityType = "pod_activity";
+
+crypto::HmacKeyring activity_keyring(const std::vector<std::pair<std::string, std::string>>& keys) {
+  std::vector<std::pair<std::string, std::string>> derived;
+  derived.reserve(keys.size());
+  for (const auto& [kid, secret] : keys) {
+    derived.emplace_back(kid, crypto::hmac_sha256(secret, "neuropod pod activity v1"));
+  }
+  return crypto::HmacKeyring(std::move(derived));
+}
+
+}  // namespace
+
+ActivityTokens::ActivityTokens(const std::vector<std::pair<std::string, std::string>>& keys)
+    : keyring_(activity_keyring(keys)) {}
+
+std::string ActivityTokens::issue(const std::string& pod_id) const {
+  return keyring_.sign({{"typ", kActivityType}, {"pod", pod_id}});
+}
+
+std::optional<std::string> ActivityTokens::verify(std::string_view token) const {
+  nlohmann::json payload;
+  try {
+    payload = keyring_.verify(token);
+  } catch (const crypto::JwtError&) {
+    return std::nullopt;
+  }
+  const auto typ = payload.find("typ");
+  const auto pod = payload.find("pod");
+  if (typ == payload.end() || *typ != kActivityType || pod == payload.end() ||
+      !pod->is_string() || !db::Oid::parse(pod->get<std::string>())) {
+    return std::nullopt;
+  }
+  return pod->get<std::string>();
+}
 
 void ActivityRecorder::mark(const std::string& pod_id) {
   const auto now = clock_.now();

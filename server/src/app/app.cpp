@@ -92,7 +92,8 @@ std::unique_ptr<k8s::KubeClient> kube_client(const core::Config& cfg,
 }
 
 std::unique_ptr<k8s::KubeRuntime> kube_runtime(const core::Config& cfg, k8s::KubeClient* client,
-                                               const core::Clock& clock) {
+                                               const core::Clock& clock,
+                                               const access::ActivityTokens* tokens) {
   if (client == nullptr) {
     return nullptr;
   }
@@ -109,6 +110,12 @@ std::unique_ptr<k8s::KubeRuntime> kube_runtime(const core::Config& cfg, k8s::Kub
         cfg.k8s.public_api_url + "/api/pod-access/signin?rd=$scheme://$host$escaped_request_uri";
   }
   o.access_service = cfg.k8s.access_service;
+  if (!cfg.k8s.public_api_url.empty() && !cfg.k8s.activity_image.empty()) {
+    o.activity_image = cfg.k8s.activity_image;
+    o.activity_url = cfg.k8s.public_api_url + "/api/pod-access/activity";
+    o.activity_interval_s = cfg.k8s.activity_interval_s;
+    o.activity_token = [tokens](const std::string& pod_id) { return tokens->issue(pod_id); };
+  }
   return std::make_unique<k8s::KubeRuntime>(*client, clock, std::move(o));
 }
 
@@ -193,7 +200,8 @@ struct App::Parts {
         ledger(db, clock),
         catalog(db, clock, cfg.initial_balance),
         kube(kube_client(cfg, executor, metrics)),
-        pod_runtime(kube_runtime(cfg, kube.get(), clock)),
+        activity_tokens(cfg.auth.session_keys),
+        pod_runtime(kube_runtime(cfg, kube.get(), clock, &activity_tokens)),
         notifications(db, bus, clock),
         pod_store(db, clock),
         pods(pod_store, users, catalog, pod_runtime.get(), bus, clock),
@@ -225,7 +233,8 @@ struct App::Parts {
                                        .trust_proxy_headers = cfg.auth.trust_proxy_headers,
                                        .trusted_proxies =
                                            core::IpRanges::parse(cfg.auth.trusted_proxies),
-                                       .unlimited_paths = {"/api/pod-access/check"}},
+                                       .unlimited_paths = {"/api/pod-access/check",
+                                                           "/api/pod-access/activity"}},
                  general_limit),
         auth_guard(auth, cfg.auth.allowed_origins, sign_in_limit, user_limit),
         status_routes(db, clock, cfg.env, pod_runtime.get(), cfg.monitoring.ready_timeout),
@@ -237,7 +246,7 @@ struct App::Parts {
         pod_routes(pods, audit),
         billing_routes(reports, ledger),
         notification_routes(notifications),
-        access_routes(pod_access, activity, auth),
+        access_routes(pod_access, activity, activity_tokens, auth),
         lifecycle_routes(lifecycle),
         hub(bus, clock),
         ws_routes(hub, cfg.auth.cookie_name),
@@ -355,6 +364,7 @@ struct App::Parts {
   catalog::Catalog catalog;
   core::EventBus bus;
   std::unique_ptr<k8s::KubeClient> kube;
+  access::ActivityTokens activity_tokens;
   std::unique_ptr<k8s::KubeRuntime> pod_runtime;
   notify::Notifications notifications;
   pods::PodStore pod_store;

@@ -52,6 +52,9 @@ void AuthMiddleware::check_csrf(const http::Request& req) const {
 
 boost::asio::awaitable<void> AuthMiddleware::before_handler(http::Request& req,
                                                             const http::RouteInfo& route) {
+  if (route.access == http::Access::token) {
+    co_return;  // no cookie is read (cross-site requests carry nothing the handler trusts)
+  }
   check_csrf(req);
   if (route.access == http::Access::anonymous) {
     if (route.pattern.starts_with("/api/auth/")) {

@@ -334,6 +334,19 @@ bool is_service_port(std::string_view s) {
   return ec == std::errc() && ptr == end && port >= 1 && port <= 65535;
 }
 
+// An image reference as a shell-free spec value: [a-z0-9] first, then letters, digits and
+// "._-/:@" (registry, path, tag, digest), 255 characters at most. The catalog checks users' images
+// fully (catalog::is_image_reference); this only keeps an operator's typo out of every pod.
+bool is_image_name(std::string_view s) {
+  if (s.empty() || s.size() > 255 || !((s[0] >= 'a' && s[0] <= 'z') || (s[0] >= '0' && s[0] <= '9'))) {
+    return false;
+  }
+  return std::all_of(s.begin(), s.end(), [](char ch) {
+    return (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') ||
+           std::string_view("._-/:@").find(ch) != std::string_view::npos;
+  });
+}
+
 void read_kubernetes(Reader& r, Config& c) {
   auto& k = c.k8s;
   r.string("NEUROPOD_KUBECONFIG", k.kubeconfig);
@@ -401,6 +414,14 @@ void read_kubernetes(Reader& r, Config& c) {
                 "reach the API through it, e.g. neuropod-api:3000)");
     }
   }
+  r.string("NEUROPOD_POD_ACTIVITY_IMAGE", k.activity_image);
+  if (k.activity_image == "off") {
+    k.activity_image.clear();
+  } else if (!is_image_name(k.activity_image)) {
+    r.problem("NEUROPOD_POD_ACTIVITY_IMAGE",
+              fmt::format("'{}' is not an image reference (e.g. busybox:1.36.1)", k.activity_image));
+  }
+  r.integer("NEUROPOD_POD_ACTIVITY_INTERVAL_S", k.activity_interval_s, 5, 3600);
   r.integer("NEUROPOD_POD_FS_GROUP", k.fs_group, 0, 2'147'483'647);
   r.string("NEUROPOD_K8S_INSTANCE", k.instance);
   if (!k.instance.empty() && (k.instance.size() > 40 || !is_dns_label(k.instance))) {

@@ -115,6 +115,12 @@ struct KubernetesConfig {
   std::string pod_auth_url;
   std::string public_api_url;
   std::string access_service;
+  // Each pod's "activity" container (access/activity.hpp, k8s/manifests.hpp): its image
+  // (NEUROPOD_POD_ACTIVITY_IMAGE; needs sh, awk and wget or curl; "off": no such container, so an
+  // open WebSocket counts as use only when it opens) and how often it looks
+  // (NEUROPOD_POD_ACTIVITY_INTERVAL_S). It reports to NEUROPOD_PUBLIC_API_URL (none without it).
+  std::string activity_image = "busybox:1.36.1";
+  std::int64_t activity_interval_s = 60;
 
   bool configured() const { return !kubeconfig.empty() || !service_host.empty(); }
 };

@@ -12,7 +12,10 @@
 namespace neuropod::http {
 
 // Who may call a route. Enforced by the auth guard; listed so tests can enumerate the router.
-enum class Access { anonymous, signed_in, admin };
+// anonymous: anyone (browsers: Origin and CSRF header checked on state-changing methods);
+// signed_in / admin: a session cookie; token: machines (a pod's activity container) with a bearer
+// token the handler verifies itself: no cookie is read, so no Origin or CSRF header is asked for.
+enum class Access { anonymous, signed_in, admin, token };
 
 using Handler = std::function<boost::asio::awaitable<Response>(Request&)>;
 

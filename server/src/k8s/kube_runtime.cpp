@@ -94,6 +94,12 @@ PodSpecInput spec_input(const runtime::PodSpec& spec, const KubeRuntimeOptions& 
   in.workspace_claim = std::move(claim);
   in.generation = spec.generation;
   in.instance = o.instance;
+  if (o.activity_enabled()) {
+    in.activity_image = o.activity_image;
+    in.activity_url = o.activity_url;
+    in.activity_token = o.activity_token(spec.pod_id);
+    in.activity_interval_s = o.activity_interval_s;
+  }
   return in;
 }
 
@@ -168,6 +174,9 @@ asio::awaitable<void> KubeRuntime::prepare(std::vector<std::string> images) {
     state_->policies_applied = true;
   }
 
+  if (!images.empty() && options_.activity_enabled()) {
+    images.push_back(options_.activity_image);  // every pod runs it next to its own image
+  }
   const std::string hash = images_hash(images);
   {
     std::lock_guard g(state_->mu);

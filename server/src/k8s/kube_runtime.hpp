@@ -2,6 +2,7 @@
 // The PodRuntime on Kubernetes: each Neuropod pod is a Pod, a Service and an Ingress named
 // resource_name(pod_id) in one namespace, mounting its user's workspace claim (see manifests.hpp).
 // Leader election uses the Lease "neuropod-reconciler" in that namespace.
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -25,6 +26,16 @@ struct KubeRuntimeOptions {
   // Installation name (label neuropod.online/instance on every pod object, part of the Lease
   // name): installations sharing a namespace ignore each other's pods. Empty: none.
   std::string instance;
+  // Each pod's activity container (manifests.hpp pod()): none unless image, url and token are set.
+  // token(pod_id) is the pod's activity token (access::ActivityTokens::issue).
+  std::string activity_image;
+  std::string activity_url;
+  std::function<std::string(const std::string& pod_id)> activity_token;
+  std::int64_t activity_interval_s = 60;
+
+  bool activity_enabled() const {
+    return !activity_image.empty() && !activity_url.empty() && activity_token != nullptr;
+  }
 };
 
 // "neuropod-reconciler[-<instance>]": the Lease the leader holds.

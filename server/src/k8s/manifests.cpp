@@ -189,6 +189,76 @@ json shm_volume(const catalog::Resources& r) {
 
 }  // namespace
 
+namespace {
+
+// The activity container's program (POSIX sh + awk; busybox is enough). A state of "01" is
+// ESTABLISHED; the local address ends in ":<port in hex>". The header line never matches.
+constexpr std::string_view kActivityScript = R"sh(# Neuropod activity: while connections to this pod's ports are open, say so.
+trap 'exit 0' TERM INT
+ports=",$NEUROPOD_ACTIVITY_PORTS,"
+while :; do
+  n=$(cat /proc/net/tcp /proc/net/tcp6 2>/dev/null | awk -v ports="$ports" '
+    $4 == "01" { p = $2; sub(/.*:/, "", p); if (index(ports, "," p ",") > 0) n++ }
+    END { print n + 0 }')
+  if [ "$n" -gt 0 ]; then
+    body="{"connections":$n}"
+    if command -v curl >/dev/null 2>&1; then
+      curl -fsS -m 10 -o /dev/null -H "Authorization: Bearer $NEUROPOD_ACTIVITY_TOKEN"         -H 'Content-Type: application/json' -d "$body" "$NEUROPOD_ACTIVITY_URL" ||
+        echo "activity: report failed" >&2
+    else
+      wget -q -T 10 -O /dev/null --header "Authorization: Bearer $NEUROPOD_ACTIVITY_TOKEN"         --header 'Content-Type: application/json' --post-data "$body" "$NEUROPOD_ACTIVITY_URL" ||
+        echo "activity: report failed" >&2
+    fi
+  fi
+  sleep "$NEUROPOD_ACTIVITY_INTERVAL" &
+  wait $!
+done
+)sh";
+
+json activity_container(const PodSpecInput& in) {
+  const json amounts = {{"cpu", "10m"}, {"memory", "24Mi"}};
+  return {{"name", "activity"},
+          {"image", in.activity_image},
+          {"command", json::array({"sh", "-c", kActivityScript})},
+          {"env", json::array({{{"name", "NEUROPOD_ACTIVITY_URL"}, {"value", in.activity_url}},
+                               {{"name", "NEUROPOD_ACTIVITY_TOKEN"}, {"value", in.activity_token}},
+                               {{"name", "NEUROPOD_ACTIVITY_PORTS"},
+                                {"value", activity_ports(in.ports)}},
+                               {{"name", "NEUROPOD_ACTIVITY_INTERVAL"},
+                                {"value", std::to_string(in.activity_interval_s)}}})},
+          {"resources", {{"requests", amounts}, {"limits", amounts}}},
+          {"securityContext",
+           {{"runAsUser", 65534},
+            {"runAsGroup", 65534},
+            {"runAsNonRoot", true},
+            {"readOnlyRootFilesystem", true},
+            {"allowPrivilegeEscalation", false},
+            {"capabilities", {{"drop", json::array({"ALL"})}}},
+            {"seccompProfile", {{"type", "RuntimeDefault"}}}}}};
+}
+
+bool wants_activity(const PodSpecInput& in) {
+  return !in.ports.empty() && !in.activity_image.empty() && !in.activity_url.empty() &&
+         !in.activity_token.empty();
+}
+
+}  // namespace
+
+std::string activity_ports(const std::vector<catalog::Port>& ports) {
+  static constexpr std::string_view kDigits = "0123456789ABCDEF";
+  std::string out;
+  for (const catalog::Port& p : ports) {
+    if (!out.empty()) {
+      out.push_back(',');
+    }
+    const auto v = static_cast<unsigned>(p.port) & 0xFFFFU;
+    for (int shift = 12; shift >= 0; shift -= 4) {
+      out.push_back(kDigits[(v >> static_cast<unsigned>(shift)) & 0x0FU]);
+    }
+  }
+  return out;
+}
+
 json pod(const PodSpecInput& input) {
   const std::vector<std::string> names = port_names(input.ports);
   json ports = json::array();
@@ -223,8 +293,12 @@ json pod(const PodSpecInput& input) {
     container["readinessProbe"] = std::move(probe);
   }
 
+  json containers = json::array({std::move(container)});
+  if (wants_activity(input)) {
+    containers.push_back(activity_container(input));
+  }
   json spec = {
-      {"containers", json::array({std::move(container)})},
+      {"containers", std::move(containers)},
       {"restartPolicy", "Always"},
       {"terminationGracePeriodSeconds", 30},
       {"automountServiceAccountToken", false},

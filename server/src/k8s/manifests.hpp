@@ -62,7 +62,15 @@ struct PodSpecInput {
   std::string workspace_claim;                  // empty: workspace_claim_name(user_hash(user_id))
   std::int64_t generation = 1;  // annotation neuropod.online/generation (the record's start count)
   std::string instance;         // label neuropod.online/instance when non-empty (a label value)
+  // The activity container (see pod()): none unless image, url and token are all non-empty.
+  std::string activity_image;
+  std::string activity_url;    // where it POSTs (the API's /api/pod-access/activity)
+  std::string activity_token;  // access::ActivityTokens::issue(pod_id)
+  std::int64_t activity_interval_s = 60;
 };
+
+// The pod's ports as /proc/net/tcp spells them (4 upper-case hex digits), joined by ','.
+std::string activity_ports(const std::vector<catalog::Port>& ports);
 
 // Container and Service port name of a pod's ports, index by index: the port's name as an IANA
 // service name (at most 15 characters of [a-z0-9-], at least one letter, no leading, trailing or
@@ -93,7 +101,18 @@ std::vector<std::string> http_hosts(const PodSpecInput& input);
 // - automountServiceAccountToken false (users get no Kubernetes credentials), enableServiceLinks
 //   false (no environment variables of other Services), restartPolicy Always,
 //   terminationGracePeriodSeconds 30, a toleration of nvidia.com/gpu:NoSchedule when gpus > 0;
-// - annotations neuropod.online/user-id = input.user_id, neuropod.online/generation.
+// - annotations neuropod.online/user-id = input.user_id, neuropod.online/generation;
+// - when the pod has ports and activity_image, activity_url and activity_token are set, a second
+//   container "activity": `sh -c <script>` that every activity_interval_s seconds counts the
+//   ESTABLISHED connections whose local port is one of the pod's (/proc/net/tcp and tcp6: the
+//   containers of a pod share one network namespace) and, when there are any, POSTs
+//   {"connections":n} to activity_url with "Authorization: Bearer <token>" (curl when the image
+//   has it, else wget). So an open WebSocket keeps counting as use while it stays open, which the
+//   ingress's per-connection auth check cannot tell. Env NEUROPOD_ACTIVITY_URL, _TOKEN, _PORTS
+//   (activity_ports()), _INTERVAL. Runs as 65534:65534 with a read-only root, no capabilities, no
+//   privilege escalation; requests = limits = cpu 10m, memory 24Mi (QoS stays Guaranteed when the
+//   main container's is). Exits at once on SIGTERM. Only the "main" container's state is the
+//   pod's state (pod_status.hpp).
 nlohmann::json pod(const PodSpecInput& input);
 
 // v1 Service resource_name(pod_id), ClusterIP, selecting the Pod by its neuropod.online/pod-id

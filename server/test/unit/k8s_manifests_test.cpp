@@ -264,6 +264,59 @@ TEST(ManifestPod, ImagePullSecretsOnlyWhenConfigured) {
             json::parse(R"([{"name":"ghcr-neuropod"},{"name":"registry.example.com"}])"));
 }
 
+TEST(ManifestPod, ActivityContainerOnlyWhenConfiguredAndWithPorts) {
+  EXPECT_EQ(k8s::pod(comfy())["spec"]["containers"].size(), 1U);
+  k8s::PodSpecInput in = comfy();
+  in.activity_image = "busybox:1.36.1";
+  in.activity_url = "https://api.neuropod.online/api/pod-access/activity";
+  in.activity_token = "tok.en.value";
+  in.activity_interval_s = 45;
+  const json containers = k8s::pod(in)["spec"]["containers"];
+  ASSERT_EQ(containers.size(), 2U);
+  EXPECT_EQ(containers[0]["name"], "main");
+  const json& a = containers[1];
+  EXPECT_EQ(a["name"], "activity");
+  EXPECT_EQ(a["image"], "busybox:1.36.1");
+  ASSERT_EQ(a["command"].size(), 3U);
+  EXPECT_EQ(a["command"][0], "sh");
+  EXPECT_EQ(a["command"][1], "-c");
+  const std::string script = a["command"][2];
+  EXPECT_NE(script.find("/proc/net/tcp6"), std::string::npos);
+  EXPECT_NE(script.find("trap 'exit 0' TERM"), std::string::npos);
+  EXPECT_EQ(a["env"], json::parse(R"([
+    {"name":"NEUROPOD_ACTIVITY_URL","value":"https://api.neuropod.online/api/pod-access/activity"},
+    {"name":"NEUROPOD_ACTIVITY_TOKEN","value":"tok.en.value"},
+    {"name":"NEUROPOD_ACTIVITY_PORTS","value":"1FFC,22B8,0016"},
+    {"name":"NEUROPOD_ACTIVITY_INTERVAL","value":"45"}])"));
+  EXPECT_FALSE(a.contains("ports"));  // nothing listens in it
+  EXPECT_EQ(a["resources"]["requests"], a["resources"]["limits"]);
+  const json& sc = a["securityContext"];
+  EXPECT_EQ(sc["runAsUser"], 65534);
+  EXPECT_EQ(sc["runAsNonRoot"], true);
+  EXPECT_EQ(sc["readOnlyRootFilesystem"], true);
+  EXPECT_EQ(sc["allowPrivilegeEscalation"], false);
+  EXPECT_EQ(sc["capabilities"]["drop"], json::array({"ALL"}));
+  EXPECT_FALSE(a.contains("volumeMounts"));  // never the user's workspace
+
+  for (const auto& blank : {&k8s::PodSpecInput::activity_image, &k8s::PodSpecInput::activity_url,
+                            &k8s::PodSpecInput::activity_token}) {
+    k8s::PodSpecInput missing = in;
+    missing.*blank = "";
+    EXPECT_EQ(k8s::pod(missing)["spec"]["containers"].size(), 1U);
+  }
+  k8s::PodSpecInput no_ports = in;
+  no_ports.ports.clear();
+  EXPECT_EQ(k8s::pod(no_ports)["spec"]["containers"].size(), 1U);
+}
+
+TEST(ManifestPod, ActivityPortsAreProcNetTcpHex) {
+  using catalog::Port;
+  EXPECT_EQ(k8s::activity_ports({}), "");
+  EXPECT_EQ(k8s::activity_ports({Port{80, "", "http"}}), "0050");
+  EXPECT_EQ(k8s::activity_ports({Port{1, "", "tcp"}, Port{65535, "", "http"}, Port{8188, "", "http"}}),
+            "0001,FFFF,1FFC");
+}
+
 TEST(ManifestPod, WorkspaceVolumeAndSharedMemory) {
   k8s::PodSpecInput in = comfy();
   in.workspace_path = "/home/user/work";

@@ -852,6 +852,32 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/pod-access/activity": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * A pod's activity container reports its open connections
+         * @description The ingress asks the check once per connection, so a WebSocket open for hours marks its
+         *     pod only when it opens. Every pod therefore runs a small "activity" container that reads
+         *     the pod's TCP table every NEUROPOD_POD_ACTIVITY_INTERVAL_S seconds and, while connections
+         *     to the pod's ports are established, posts their number here with the pod's activity token
+         *     (in its spec). connections > 0 marks the pod active like an authorised request; 0 does
+         *     nothing. No cookie, Origin or CSRF header: the bearer token is the only credential, and it
+         *     can do nothing but mark that one pod active.
+         */
+        post: operations["reportPodActivity"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/pod-access/signin": {
         parameters: {
             query?: never;
@@ -1134,6 +1160,10 @@ export interface components {
             state: "active" | "expired" | "revoked";
             /** @description Only in the answer that created it. */
             url: string | null;
+        };
+        PodActivityReport: {
+            /** @description Established TCP connections to the pod's ports right now. */
+            connections: number;
         };
         NotificationPage: {
             items: components["schemas"]["Notification"][];
@@ -2884,6 +2914,29 @@ export interface operations {
         requestBody?: never;
         responses: {
             /** @description Let in. X-Neuropod-User names who (a user id, share:<id>, or public). */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            default: components["responses"]["Error"];
+        };
+    };
+    reportPodActivity: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PodActivityReport"];
+            };
+        };
+        responses: {
+            /** @description Taken (written with the other activity marks within 15 seconds). */
             204: {
                 headers: {
                     [name: string]: unknown;
