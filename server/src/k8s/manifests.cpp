@@ -201,13 +201,15 @@ while :; do
     $4 == "01" { p = $2; sub(/.*:/, "", p); if (index(ports, "," p ",") > 0) n++ }
     END { print n + 0 }')
   if [ "$n" -gt 0 ]; then
-    body="{"connections":$n}"
+    body='{"connections":'"$n"'}'
+    auth="Authorization: Bearer $NEUROPOD_ACTIVITY_TOKEN"
+    type='Content-Type: application/json'
     if command -v curl >/dev/null 2>&1; then
-      curl -fsS -m 10 -o /dev/null -H "Authorization: Bearer $NEUROPOD_ACTIVITY_TOKEN"         -H 'Content-Type: application/json' -d "$body" "$NEUROPOD_ACTIVITY_URL" ||
+      curl -fsS -m 10 -o /dev/null -H "$auth" -H "$type" -d "$body" "$NEUROPOD_ACTIVITY_URL" ||
         echo "activity: report failed" >&2
     else
-      wget -q -T 10 -O /dev/null --header "Authorization: Bearer $NEUROPOD_ACTIVITY_TOKEN"         --header 'Content-Type: application/json' --post-data "$body" "$NEUROPOD_ACTIVITY_URL" ||
-        echo "activity: report failed" >&2
+      wget -q -T 10 -O /dev/null --header "$auth" --header "$type" --post-data "$body" \
+        "$NEUROPOD_ACTIVITY_URL" || echo "activity: report failed" >&2
     fi
   fi
   sleep "$NEUROPOD_ACTIVITY_INTERVAL" &
