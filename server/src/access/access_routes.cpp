@@ -81,7 +81,7 @@ void AccessRoutes::register_routes(http::Router& router) {
   router.fast("GET", "/api/pod-access/check",
               [this](const http::RequestView& r) { return fast_check(r); });
   router.get("/api/pod-access/signin", Access::anonymous, [this](Request& r) { return signin(r); });
-  router.post("/api/pod-access/activity", Access::token,
+  router.post(std::string(kActivityRoute), Access::token,
               [this](Request& r) { return report_activity(r); });
   router.get("/.neuropod/callback", Access::anonymous, [this](Request& r) { return callback(r); });
   router.get("/.neuropod/share/{token}", Access::anonymous,
@@ -147,19 +147,10 @@ asio::awaitable<http::Response> AccessRoutes::signin(http::Request& req) {
 }
 
 asio::awaitable<http::Response> AccessRoutes::report_activity(http::Request& req) {
-  constexpr std::string_view kBearer = "Bearer ";
-  const auto header = req.headers.get("Authorization").value_or("");
-  std::optional<std::string> pod;
-  if (header.size() > kBearer.size() && header.starts_with(kBearer)) {
-    pod = tokens_.verify(header.substr(kBearer.size()));
-  }
-  if (!pod) {
-    throw core::Unauthorized("invalid_activity_token",
-                             "A pod's activity token is required (Authorization: Bearer)");
-  }
-  // The body has passed the contract (PodActivityReport): connections is an integer >= 0.
+  // The guard checked the pod's activity token (token_verifier()) and the contract the body
+  // (PodActivityReport: connections is an integer >= 0).
   if (req.json_object().at("connections").get<std::int64_t>() > 0) {
-    activity_.mark(*pod);
+    activity_.mark(req.token_subject);
   }
   co_return http::Response::no_content();
 }

@@ -228,14 +228,15 @@ struct App::Parts {
         general_limit(clock, cfg.auth.rate.general_per_minute),
         sign_in_limit(clock, cfg.auth.rate.auth_per_minute),
         user_limit(clock, cfg.auth.rate.user_per_minute),
-        security(http::SecurityOptions{.allowed_origins = cfg.auth.allowed_origins,
-                                       .production = cfg.env == core::Environment::production,
-                                       .trust_proxy_headers = cfg.auth.trust_proxy_headers,
-                                       .trusted_proxies =
-                                           core::IpRanges::parse(cfg.auth.trusted_proxies),
-                                       .unlimited_paths = {"/api/pod-access/check",
-                                                           "/api/pod-access/activity"}},
-                 general_limit),
+        security(
+            http::SecurityOptions{
+                .allowed_origins = cfg.auth.allowed_origins,
+                .production = cfg.env == core::Environment::production,
+                .trust_proxy_headers = cfg.auth.trust_proxy_headers,
+                .trusted_proxies = core::IpRanges::parse(cfg.auth.trusted_proxies),
+                .unlimited_paths = {"/api/pod-access/check",
+                                    std::string(access::AccessRoutes::kActivityRoute)}},
+            general_limit),
         auth_guard(auth, cfg.auth.allowed_origins, sign_in_limit, user_limit),
         status_routes(db, clock, cfg.env, pod_runtime.get(), cfg.monitoring.ready_timeout),
         metrics_routes(metrics, db, clock, cfg.monitoring),
@@ -258,6 +259,9 @@ struct App::Parts {
     metrics.bind_routes(router);
     pipeline.set_observer(&metrics.http_observer());
     metrics.set_websocket_clients([this] { return hub.clients(); });
+    auth_guard.set_token_verifier(
+        std::string(access::AccessRoutes::kActivityRoute),
+        [this](std::string_view token) { return access_routes.verify_activity_token(token); });
     pods.set_run_hooks(&meter_hooks);
     meter.set_notifications(&notifications);
     pods.set_notifications(&notifications);

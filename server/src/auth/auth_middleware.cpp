@@ -50,10 +50,30 @@ void AuthMiddleware::check_csrf(const http::Request& req) const {
   }
 }
 
+void AuthMiddleware::set_token_verifier(std::string pattern, TokenVerifier verify) {
+  token_verifiers_[std::move(pattern)] = std::move(verify);
+}
+
+void AuthMiddleware::check_token(http::Request& req, const http::RouteInfo& route) const {
+  constexpr std::string_view kBearer = "Bearer ";
+  const auto header = req.headers.get("Authorization").value_or("");
+  const auto it = token_verifiers_.find(route.pattern);
+  std::optional<std::string> subject;
+  if (it != token_verifiers_.end() && header.size() > kBearer.size() &&
+      header.starts_with(kBearer)) {
+    subject = it->second(header.substr(kBearer.size()));
+  }
+  if (!subject) {
+    throw core::Unauthorized("invalid_token", "A valid bearer token is required");
+  }
+  req.token_subject = std::move(*subject);
+}
+
 boost::asio::awaitable<void> AuthMiddleware::before_handler(http::Request& req,
                                                             const http::RouteInfo& route) {
   if (route.access == http::Access::token) {
-    co_return;  // no cookie is read (cross-site requests carry nothing the handler trusts)
+    check_token(req, route);  // no cookie is read: a cross-site request carries nothing trusted
+    co_return;
   }
   check_csrf(req);
   if (route.access == http::Access::anonymous) {

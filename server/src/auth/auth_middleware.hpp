@@ -4,8 +4,15 @@
 //     (a cross-site form or fetch can set neither without a CORS preflight we refuse);
 //   - sign-in endpoints (anonymous /api/auth/*): per-IP rate limit;
 //   - signed-in and admin routes: session cookie -> Principal (401), blocked (403
-//     account_blocked), admin only (403 forbidden), then a per-user rate limit.
+//     account_blocked), admin only (403 forbidden), then a per-user rate limit;
+//   - token routes (machines): "Authorization: Bearer <token>" checked by the verifier registered
+//     for the route (401 invalid_token otherwise, also when none is registered); no CSRF check
+//     and no cookie read. Like every guard, before the body is validated (401 before 400).
+#include <functional>
+#include <map>
+#include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "auth/auth_service.hpp"
@@ -29,13 +36,19 @@ class AuthMiddleware final : public http::Middleware {
   boost::asio::awaitable<void> before_handler(http::Request& req,
                                               const http::RouteInfo& route) override;
 
+  // The subject a valid token names (Request::token_subject), or nullopt. Register before serving.
+  using TokenVerifier = std::function<std::optional<std::string>(std::string_view token)>;
+  void set_token_verifier(std::string pattern, TokenVerifier verify);
+
  private:
   void check_csrf(const http::Request& req) const;
+  void check_token(http::Request& req, const http::RouteInfo& route) const;
 
   AuthService& auth_;
   std::vector<std::string> allowed_origins_;
   core::RateLimiter& sign_in_limit_;
   core::RateLimiter& user_limit_;
+  std::map<std::string, TokenVerifier, std::less<>> token_verifiers_;  // by route pattern
 };
 
 }  // namespace neuropod::auth

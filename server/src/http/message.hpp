@@ -67,6 +67,9 @@ struct Request {
   std::string request_id;
   std::map<std::string, std::string> params;  // from the route pattern, percent-decoded
   std::optional<Principal> principal;         // set by the auth middleware on signed-in routes
+  // On Access::token routes, what the route's verifier found the bearer token names (e.g. a pod
+  // id); set by the auth middleware before the handler runs.
+  std::string token_subject;
 
   // The signed-in caller; throws core::Unauthorized when there is none (anonymous route).
   const Principal& caller() const;

@@ -421,20 +421,26 @@ Capacity capacity(const json& nodes, const json& pods) {
 }
 
 std::int64_t fits(const Capacity& c, std::string_view cpu, std::string_view memory,
-                  std::int64_t gpus) {
-  const std::optional<std::int64_t> cpu_millis = quantity_milli(cpu);
-  const std::optional<std::int64_t> memory_bytes = quantity_value(memory);
+                  std::int64_t gpus, std::int64_t extra_cpu_millis,
+                  std::int64_t extra_memory_bytes) {
+  // A request that does not parse or is not positive counts as none.
+  const auto need = [](std::optional<std::int64_t> own, std::int64_t extra) {
+    const std::int64_t base = own && *own > 0 ? *own : 0;
+    return saturating_add(base, std::max<std::int64_t>(extra, 0));
+  };
+  const std::int64_t cpu_need = need(quantity_milli(cpu), extra_cpu_millis);
+  const std::int64_t memory_need = need(quantity_value(memory), extra_memory_bytes);
   std::int64_t total = 0;
   for (const NodeCapacity& n : c.nodes) {
     if (!n.schedulable || (n.gpu_tainted && gpus <= 0)) {
       continue;
     }
     std::int64_t count = n.pods_free;
-    if (cpu_millis && *cpu_millis > 0) {
-      count = std::min(count, n.cpu_millis_free / *cpu_millis);
+    if (cpu_need > 0) {
+      count = std::min(count, n.cpu_millis_free / cpu_need);
     }
-    if (memory_bytes && *memory_bytes > 0) {
-      count = std::min(count, n.memory_bytes_free / *memory_bytes);
+    if (memory_need > 0) {
+      count = std::min(count, n.memory_bytes_free / memory_need);
     }
     if (gpus > 0) {
       count = std::min(count, n.gpus_free / gpus);

@@ -75,7 +75,10 @@ Capacity capacity(const nlohmann::json& nodes, const nlohmann::json& pods);
 // each division rounded down; cpu is parsed with quantity_milli(), memory with quantity_value().
 // Unparsable, zero or negative cpu and memory requests are ignored in the min; gpus <= 0 means
 // none. A pod never spans nodes, so two nodes with 1 free GPU each fit no pod asking for 2.
+// extra_cpu_millis / extra_memory_bytes: what the pod's other containers request besides (the
+// activity container), added to each pod's need.
 std::int64_t fits(const Capacity& c, std::string_view cpu, std::string_view memory,
-                  std::int64_t gpus);
+                  std::int64_t gpus, std::int64_t extra_cpu_millis = 0,
+                  std::int64_t extra_memory_bytes = 0);
 
 }  // namespace neuropod::k8s

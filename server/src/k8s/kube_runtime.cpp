@@ -429,7 +429,11 @@ asio::awaitable<runtime::Capacity> KubeRuntime::capacity() {
   out.memory_bytes_free = c->memory_bytes_free;
   out.gpus_free = c->gpus_free;
   out.max_gpus_free_on_one_node = c->max_gpus_free_on_one_node;
-  out.fits = [c](const catalog::Resources& r) { return fits(*c, r.cpu, r.memory, r.gpus); };
+  const bool sidecar = options_.activity_enabled();
+  out.fits = [c, sidecar](const catalog::Resources& r) {
+    return sidecar ? fits(*c, r.cpu, r.memory, r.gpus, kActivityCpuMillis, kActivityMemoryBytes)
+                   : fits(*c, r.cpu, r.memory, r.gpus);
+  };
   co_return out;
 }
 

@@ -193,7 +193,8 @@ namespace {
 
 // The activity container's program (POSIX sh + awk; busybox is enough). A state of "01" is
 // ESTABLISHED; the local address ends in ":<port in hex>". The header line never matches.
-constexpr std::string_view kActivityScript = R"sh(# Neuropod activity: while connections to this pod's ports are open, say so.
+constexpr std::string_view kActivityScript =
+    R"sh(# Neuropod activity: while connections to this pod's ports are open, say so.
 trap 'exit 0' TERM INT
 ports=",$NEUROPOD_ACTIVITY_PORTS,"
 while :; do
@@ -218,16 +219,17 @@ done
 )sh";
 
 json activity_container(const PodSpecInput& in) {
-  const json amounts = {{"cpu", "10m"}, {"memory", "24Mi"}};
+  const json amounts = {{"cpu", std::to_string(kActivityCpuMillis) + "m"},
+                        {"memory", std::to_string(kActivityMemoryBytes / (1024 * 1024)) + "Mi"}};
   return {{"name", "activity"},
           {"image", in.activity_image},
           {"command", json::array({"sh", "-c", kActivityScript})},
-          {"env", json::array({{{"name", "NEUROPOD_ACTIVITY_URL"}, {"value", in.activity_url}},
-                               {{"name", "NEUROPOD_ACTIVITY_TOKEN"}, {"value", in.activity_token}},
-                               {{"name", "NEUROPOD_ACTIVITY_PORTS"},
-                                {"value", activity_ports(in.ports)}},
-                               {{"name", "NEUROPOD_ACTIVITY_INTERVAL"},
-                                {"value", std::to_string(in.activity_interval_s)}}})},
+          {"env",
+           json::array({{{"name", "NEUROPOD_ACTIVITY_URL"}, {"value", in.activity_url}},
+                        {{"name", "NEUROPOD_ACTIVITY_TOKEN"}, {"value", in.activity_token}},
+                        {{"name", "NEUROPOD_ACTIVITY_PORTS"}, {"value", activity_ports(in.ports)}},
+                        {{"name", "NEUROPOD_ACTIVITY_INTERVAL"},
+                         {"value", std::to_string(in.activity_interval_s)}}})},
           {"resources", {{"requests", amounts}, {"limits", amounts}}},
           {"securityContext",
            {{"runAsUser", 65534},

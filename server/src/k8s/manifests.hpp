@@ -69,6 +69,10 @@ struct PodSpecInput {
   std::int64_t activity_interval_s = 60;
 };
 
+// What the activity container requests (and is limited to): cpu 10m, memory 24Mi.
+inline constexpr std::int64_t kActivityCpuMillis = 10;
+inline constexpr std::int64_t kActivityMemoryBytes = std::int64_t{24} * 1024 * 1024;
+
 // The pod's ports as /proc/net/tcp spells them (4 upper-case hex digits), joined by ','.
 std::string activity_ports(const std::vector<catalog::Port>& ports);
 

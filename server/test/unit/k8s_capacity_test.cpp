@@ -567,6 +567,20 @@ TEST(K8sCapacity, FitsIgnoresUnparsableAndZeroRequests) {
   EXPECT_EQ(k8s::fits(c, "1", "1Gi", -3), 8);  // no GPUs
 }
 
+TEST(K8sCapacity, FitsAddsWhatThePodsOtherContainersRequest) {
+  // worker-a: 8 CPUs; 8 pods of exactly 1 CPU fit, but not with 10m more each.
+  const k8s::Capacity c = k8s::capacity(node_list({cpu_node("worker-a")}), pod_list({}));
+  EXPECT_EQ(k8s::fits(c, "1", "1Gi", 0), 8);
+  EXPECT_EQ(k8s::fits(c, "1", "1Gi", 0, 10, 24LL << 20), 7);
+  EXPECT_EQ(k8s::fits(c, "1", "1Gi", 0, 0, 0), 8);
+  // Without a cpu request of its own, the extra is the whole need: 8000m / 10m, capped by pods.
+  json n = cpu_node("worker-b");
+  n["status"]["allocatable"]["pods"] = "1000";
+  const k8s::Capacity d = k8s::capacity(node_list({n}), pod_list({}));
+  EXPECT_EQ(k8s::fits(d, "", "", 0, 10, 0), 800);
+  EXPECT_EQ(k8s::fits(d, "", "", 0, -5, -5), 1000);  // negative extras are none
+}
+
 TEST(K8sCapacity, FitsKeepsGpuNodesForGpuPods) {
   std::vector<json> pods = {
       pod_on("gpu-0",

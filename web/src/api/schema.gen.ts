@@ -1252,7 +1252,7 @@ export interface components {
             keep_running: boolean;
             /**
              * Format: date-time
-             * @description Last authorised request through the ingress (written in batches).
+             * @description Last authorised request through the ingress, or report of an open connection by the pod's activity container (written in batches).
              */
             last_activity_at: string | null;
             /** @description Charged so far. */

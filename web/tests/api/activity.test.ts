@@ -231,9 +231,10 @@ describe('open connections keep a pod active', () => {
     };
     const refused = await post({ connections: 1 });
     expectError(refused, 401, 'unauthorized');
-    expect(refused.json).toMatchObject({ error: { details: { reason: 'invalid_activity_token' } } });
+    expect(refused.json).toMatchObject({ error: { details: { reason: 'invalid_token' } } });
     expectError(await post({ connections: 1 }, `Bearer ${token.slice(0, -2)}xx`), 401, 'unauthorized');
     expectError(await post({ connections: 1 }, token), 401, 'unauthorized'); // no "Bearer "
+    expectError(await post({ connections: 'x' }), 401, 'unauthorized'); // the token first, then the body
     // A session cookie is no activity token.
     const withCookie = await fetch(server.url(ROUTE), {
       method: 'POST',
