@@ -41,8 +41,8 @@ std::optional<std::string> ActivityTokens::verify(std::string_view token) const 
   }
   const auto typ = payload.find("typ");
   const auto pod = payload.find("pod");
-  if (typ == payload.end() || *typ != kActivityType || pod == payload.end() ||
-      !pod->is_string() || !db::Oid::parse(pod->get<std::string>())) {
+  if (typ == payload.end() || *typ != kActivityType || pod == payload.end() || !pod->is_string() ||
+      !db::Oid::parse(pod->get<std::string>())) {
     return std::nullopt;
   }
   return pod->get<std::string>();

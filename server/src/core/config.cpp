@@ -338,7 +338,8 @@ bool is_service_port(std::string_view s) {
 // "._-/:@" (registry, path, tag, digest), 255 characters at most. The catalog checks users' images
 // fully (catalog::is_image_reference); this only keeps an operator's typo out of every pod.
 bool is_image_name(std::string_view s) {
-  if (s.empty() || s.size() > 255 || !((s[0] >= 'a' && s[0] <= 'z') || (s[0] >= '0' && s[0] <= '9'))) {
+  if (s.empty() || s.size() > 255 ||
+      !((s[0] >= 'a' && s[0] <= 'z') || (s[0] >= '0' && s[0] <= '9'))) {
     return false;
   }
   return std::all_of(s.begin(), s.end(), [](char ch) {
@@ -418,8 +419,9 @@ void read_kubernetes(Reader& r, Config& c) {
   if (k.activity_image == "off") {
     k.activity_image.clear();
   } else if (!is_image_name(k.activity_image)) {
-    r.problem("NEUROPOD_POD_ACTIVITY_IMAGE",
-              fmt::format("'{}' is not an image reference (e.g. busybox:1.36.1)", k.activity_image));
+    r.problem(
+        "NEUROPOD_POD_ACTIVITY_IMAGE",
+        fmt::format("'{}' is not an image reference (e.g. busybox:1.36.1)", k.activity_image));
   }
   r.integer("NEUROPOD_POD_ACTIVITY_INTERVAL_S", k.activity_interval_s, 5, 3600);
   r.integer("NEUROPOD_POD_FS_GROUP", k.fs_group, 0, 2'147'483'647);

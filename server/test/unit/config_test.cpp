@@ -174,11 +174,13 @@ TEST(KubernetesConfig, ActivityImageAndInterval) {
   const auto d = Config::from_env({});
   EXPECT_EQ(d.k8s.activity_image, "busybox:1.36.1");
   EXPECT_EQ(d.k8s.activity_interval_s, 60);
-  const auto c = Config::from_env({{"NEUROPOD_POD_ACTIVITY_IMAGE", "registry.example.com/tools/curl@sha256:0a1b"},
-                                   {"NEUROPOD_POD_ACTIVITY_INTERVAL_S", "30"}});
+  const auto c = Config::from_env(
+      {{"NEUROPOD_POD_ACTIVITY_IMAGE", "registry.example.com/tools/curl@sha256:0a1b"},
+       {"NEUROPOD_POD_ACTIVITY_INTERVAL_S", "30"}});
   EXPECT_EQ(c.k8s.activity_image, "registry.example.com/tools/curl@sha256:0a1b");
   EXPECT_EQ(c.k8s.activity_interval_s, 30);
-  EXPECT_TRUE(Config::from_env({{"NEUROPOD_POD_ACTIVITY_IMAGE", "off"}}).k8s.activity_image.empty());
+  EXPECT_TRUE(
+      Config::from_env({{"NEUROPOD_POD_ACTIVITY_IMAGE", "off"}}).k8s.activity_image.empty());
   for (const char* bad : {"busy box", "-x", "Busybox", "x;rm -rf /", "a\"$(id)\""}) {
     EXPECT_TRUE(mentions(problems_of({{"NEUROPOD_POD_ACTIVITY_IMAGE", bad}}),
                          "NEUROPOD_POD_ACTIVITY_IMAGE"))

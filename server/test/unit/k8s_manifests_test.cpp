@@ -313,8 +313,9 @@ TEST(ManifestPod, ActivityPortsAreProcNetTcpHex) {
   using catalog::Port;
   EXPECT_EQ(k8s::activity_ports({}), "");
   EXPECT_EQ(k8s::activity_ports({Port{80, "", "http"}}), "0050");
-  EXPECT_EQ(k8s::activity_ports({Port{1, "", "tcp"}, Port{65535, "", "http"}, Port{8188, "", "http"}}),
-            "0001,FFFF,1FFC");
+  EXPECT_EQ(
+      k8s::activity_ports({Port{1, "", "tcp"}, Port{65535, "", "http"}, Port{8188, "", "http"}}),
+      "0001,FFFF,1FFC");
 }
 
 TEST(ManifestPod, WorkspaceVolumeAndSharedMemory) {
