@@ -219,8 +219,9 @@ done
 )sh";
 
 json activity_container(const PodSpecInput& in) {
-  const json amounts = {{"cpu", std::to_string(kActivityCpuMillis) + "m"},
-                        {"memory", std::to_string(kActivityMemoryBytes / (1024 * 1024)) + "Mi"}};
+  const json amounts = {
+      {"cpu", std::to_string(kActivityCpuMillis) + "m"},
+      {"memory", std::to_string(kActivityMemoryBytes / (std::int64_t{1024} * 1024)) + "Mi"}};
   return {{"name", "activity"},
           {"image", in.activity_image},
           {"command", json::array({"sh", "-c", kActivityScript})},
