@@ -350,15 +350,35 @@ struct Ledger::Impl {
     }
     auto txs = c.collection(db::collections::kTransaccion);
 
-    // 0. The same id twice in one batch: that user goes one by one. Ids recorded already are
-    // found by the insert (step 2: duplicate _id), not by a query for every id: `_id $in [ids]`
-    // costs FerretDB a scan of the whole ledger comparing each entry with every id.
+    // 0. Ids recorded already: charged before (or being charged: that writer finishes it).
     {
+      db::Array ids;
+      for (const auto& item : changes) {
+        ids.push(item.second.id);
+      }
+      db::Doc in;
+      in.append("$in", ids);
+      db::Doc filter;
+      filter.append("_id", in);
+      std::unordered_map<std::string, Entry> existing;
+      for (const auto& d : txs.find(filter)) {
+        auto e = from_doc(d);
+        existing.emplace(e.id, std::move(e));
+      }
       std::unordered_set<std::string> seen;
       for (auto& b : batches) {
         for (auto i : b.items) {
-          if (!seen.insert(changes[i].second.id).second) {
-            b.one_by_one = true;
+          const auto& id = changes[i].second.id;
+          auto it = existing.find(id);
+          if (it != existing.end()) {
+            if (it->second.applied) {
+              out[i].entry = it->second;
+              done[i] = true;
+            } else {
+              b.one_by_one = true;
+            }
+          } else if (!seen.insert(id).second) {
+            b.one_by_one = true;  // the same id twice in one batch
           }
         }
       }
@@ -393,10 +413,8 @@ struct Ledger::Impl {
                        UserLedgerState{core::Micros(d.get_int64("balance_micros").value_or(0)),
                                        d.get_int64("ledger_seq").value_or(0)});
       }
-      // Every unapplied entry (few: in flight or left by a crash; index "applied"), not
-      // `user_id $in [users]`, which FerretDB evaluates against every entry of the ledger.
       db::Doc unapplied_filter;
-      unapplied_filter.append("applied", false);
+      unapplied_filter.append("user_id", in).append("applied", false);
       db::FindOptions unapplied_options;
       db::Doc user_only;
       user_only.append("user_id", std::int32_t{1});
@@ -426,10 +444,7 @@ struct Ledger::Impl {
       });
     }
 
-    // 2. The entries, numbered from each user's ledger_seq, in one unordered insert, each tagged
-    // with this batch's id (step 3 marks them applied by it).
-    const std::string batch_id = "b_" + core::random_hex(12);
-    std::unordered_map<std::string, std::size_t> dup_items;  // id recorded already -> change
+    // 2. The entries, numbered from each user's ledger_seq, in one unordered insert.
     if (!batched.empty()) {
       auto bulk = txs.bulk();
       std::vector<std::pair<Batch*, std::size_t>> owner;  // per inserted document
@@ -442,9 +457,7 @@ struct Ledger::Impl {
           Entry e = entry_of(b->user, changes[i].second, state, now);
           state.seq = e.seq;
           state.balance = e.balance_after;
-          auto doc = to_doc(e);
-          doc.append("batch", batch_id);
-          bulk.insert(doc);
+          bulk.insert(to_doc(e));
           owner.emplace_back(b, b->entries.size());
           b->entries.push_back(std::move(e));
           b->entry_items.push_back(i);
@@ -457,9 +470,7 @@ struct Ledger::Impl {
           continue;
         }
         auto [b, pos] = owner[err.index];
-        if (err.duplicate_key()) {
-          dup_items.emplace(b->entries[pos].id, b->entry_items[pos]);
-        } else {
+        if (!err.duplicate_key()) {
           log::warn("billing.batch_insert_refused",
                     {{"user_id", b->user.to_string()}, {"code", err.code}, {"error", err.message}});
         }
@@ -488,31 +499,10 @@ struct Ledger::Impl {
         db::Doc in;
         in.append("$in", take_back);
         db::Doc filter;
-        filter.append("_id", in).append("batch", batch_id).append("applied", false);
+        filter.append("_id", in).append("applied", false);
         txs.delete_many(filter);
       }
       std::erase_if(batched, [](Batch* b) { return b->one_by_one; });
-    }
-    // 2b. Refused as recorded already (a retry, another instance): applied ones are returned as
-    // they are; the others (still being applied) are left to the one-by-one path, which waits.
-    // A duplicate key on (user_id, seq) is not one of these: its id is not in the ledger.
-    if (!dup_items.empty()) {
-      db::Array ids;
-      for (const auto& [id, i] : dup_items) {
-        ids.push(id);
-      }
-      db::Doc in;
-      in.append("$in", ids);
-      db::Doc filter;
-      filter.append("_id", in);
-      for (const auto& d : txs.find(filter)) {
-        auto e = from_doc(d);
-        const auto it = dup_items.find(e.id);
-        if (it != dup_items.end() && e.applied && e.user_id == changes[it->second].first) {
-          out[it->second].entry = std::move(e);
-          done[it->second] = true;
-        }
-      }
     }
 
     // 3. Each user's balance and ledger_seq in one bulk write, conditional on the ledger_seq read.
@@ -535,7 +525,6 @@ struct Ledger::Impl {
         bulk.update_one(filter, change);
       }
       const auto moved = bulk.execute();
-      bool whole_batch = true;  // every entry inserted in step 2 and kept has its balance moved
       if (moved.matched != static_cast<std::int64_t>(batched.size()) || !moved.errors.empty()) {
         // Not expected (nobody else can apply past our numbers): each entry then takes finish(),
         // which applies what is not applied yet and reports a real problem.
@@ -552,32 +541,22 @@ struct Ledger::Impl {
               done[i] = true;
             }
             b->entries.clear();  // left unapplied: recover() finishes them
-            whole_batch = false;
           }
         }
       }
+      db::Array ids;
       std::size_t count = 0;
       for (auto* b : batched) {
-        count += b->entries.size();
+        for (std::size_t k = 0; k < b->entries.size(); ++k) {
+          ids.push(b->entries[k].id);
+          ++count;
+        }
       }
       if (count > 0) {
-        // This batch's entries, by its id (index "batch"): those of users taken back were
-        // deleted, and no other writer's entry carries it. When some were left for recover()
-        // (above), the others by id.
+        db::Doc in;
+        in.append("$in", ids);
         db::Doc filter;
-        if (whole_batch) {
-          filter.append("batch", batch_id).append("applied", false);
-        } else {
-          db::Array ids;
-          for (auto* b : batched) {
-            for (const auto& e : b->entries) {
-              ids.push(e.id);
-            }
-          }
-          db::Doc in;
-          in.append("$in", ids);
-          filter.append("_id", in);
-        }
+        filter.append("_id", in);
         db::Doc set;
         set.append("applied", true);
         db::Doc change;

@@ -14,19 +14,16 @@
 // same entry, so retries and a second instance never charge twice.
 //
 // apply_many() does the same for a batch (the billing loop's charges) in a few round trips:
+//   0. entries whose id exists already are returned as they are (applied: charged before);
 //   1. for each user that holds no unapplied entry and whose in-process lock is free, the next
-//      sequence numbers are taken by one unordered insert of all the batch's entries, tagged
-//      with a random batch id; an id recorded already is refused there (duplicate _id) and, if
-//      applied, returned as it is (charged before: a retry, another instance);
+//      sequence numbers are taken by one unordered insert of all the batch's entries;
 //   2. one bulk write moves each such user's balance and ledger_seq, each conditional on the
 //      ledger_seq read before (no other writer can apply past it: it would need our numbers);
-//   3. one update marks the batch's entries applied (by batch id).
-// A user whose insert was refused in part (another writer took a number, or the id was recorded
-// already) gets its just-inserted, never-applied entries removed again before anyone could apply
-// them (they are fresh: other writers wait), and its remaining changes take the one-by-one path
-// of apply(), as do users that were busy or had unapplied entries. No query lists the batch's ids
-// (`_id $in [...]`): FerretDB evaluates that against every entry of the ledger
-// (bench/billing_pass).
+//   3. one update marks them applied.
+// A user whose insert was refused in part (another writer took a number, or the same id was
+// inserted meanwhile) gets its just-inserted, never-applied entries removed again before anyone
+// could apply them (they are fresh: other writers wait), and its changes take the one-by-one path
+// of apply(), as do users that were busy or had unapplied entries.
 #include <cstdint>
 #include <optional>
 #include <string>

@@ -35,8 +35,6 @@ const std::vector<IndexSpec>& index_specs() {
       {kTransaccion, "user_seq_unique", {{"user_id", 1}, {"seq", 1}}, true},
       // Entries recorded but not yet applied to the balance (recovery after a crash).
       {kTransaccion, "applied", {{"applied", 1}}, false},
-      // The entries one apply_many() call inserted (marked applied together).
-      {kTransaccion, "batch", {{"batch", 1}}, false},
   };
   return specs;
 }
