@@ -79,7 +79,8 @@ asio::awaitable<json> Lifecycle::report(pods::Actor actor, db::Oid id) {
     reasons.emplace_back(
         pod.last_activity_at
             ? "Its last activity was at " + core::to_iso8601(*pod.last_activity_at) + "."
-            : std::string("It has had no activity through its URLs since it started."));
+            : std::string(
+                  "It has had no activity (requests or open connections) since it started."));
     if (culling == "off") {
       reasons.emplace_back("Idle pods are not stopped on this platform.");
     } else if (culling == "exempt") {

@@ -9,6 +9,7 @@ import { expectError, type ApiResponse } from './helpers/http';
 import { validateAgainst, type Schemas } from './helpers/schema';
 import { Client } from './helpers/session';
 import { spawnServer, type OwnServer } from './helpers/spawnServer';
+import { freePort, until } from './helpers/wait';
 
 // A pod's open connections count as use while they stay open (not only when the ingress checks
 // them as they open): every pod runs an "activity" container that reads the pod's TCP table and
@@ -41,31 +42,6 @@ let listener: Server;
 let scratch: string;
 let podId: string | undefined;
 const accepted: Socket[] = [];
-
-function freePort(): Promise<number> {
-  return new Promise((done, fail) => {
-    const s = createNetServer();
-    s.once('error', fail);
-    s.listen(0, '127.0.0.1', () => {
-      const address = s.address();
-      s.close(() => done(typeof address === 'object' && address ? address.port : 0));
-    });
-  });
-}
-
-async function until<T>(what: string, timeoutMs: number, probe: () => Promise<T | undefined>): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe().catch(() => undefined);
-    if (value !== undefined) {
-      return value;
-    }
-    if (Date.now() > deadline) {
-      throw new Error(`${what}: not within ${timeoutMs} ms`);
-    }
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 

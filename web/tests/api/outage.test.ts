@@ -1,7 +1,6 @@
 import { execFile } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
-import { createServer as createNetServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
@@ -10,6 +9,7 @@ import { expectError } from './helpers/http';
 import { validateAgainst } from './helpers/schema';
 import { Client } from './helpers/session';
 import { spawnServer, type OwnServer } from './helpers/spawnServer';
+import { freePort, until } from './helpers/wait';
 
 // Outage drills against real parts, each of our own so that no other test is disturbed: a
 // throw-away Kubernetes sandbox whose kube-apiserver is stopped and started again
@@ -38,17 +38,6 @@ const hooks: Hook[] = [];
 const admin = () => new Client((path) => server.url(path));
 let adminClient: Client;
 
-function freePort(): Promise<number> {
-  return new Promise((done, fail) => {
-    const s = createNetServer();
-    s.once('error', fail);
-    s.listen(0, '127.0.0.1', () => {
-      const address = s.address();
-      s.close(() => done(typeof address === 'object' && address ? address.port : 0));
-    });
-  });
-}
-
 function readBody(req: IncomingMessage): Promise<string> {
   return new Promise((done) => {
     let body = '';
@@ -56,20 +45,6 @@ function readBody(req: IncomingMessage): Promise<string> {
     req.on('data', (chunk: string) => (body += chunk));
     req.on('end', () => done(body));
   });
-}
-
-async function until<T>(what: string, timeoutMs: number, probe: () => Promise<T | undefined>): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe().catch(() => undefined);
-    if (value !== undefined) {
-      return value;
-    }
-    if (Date.now() > deadline) {
-      throw new Error(`${what}: not within ${timeoutMs} ms`);
-    }
-    await new Promise((r) => setTimeout(r, 100));
-  }
 }
 
 async function alertIds(): Promise<string[] | undefined> {
