@@ -2,7 +2,6 @@
 
 #include "core/logging.hpp"
 #include "core/sleep.hpp"
-#include "crypto/crypto.hpp"
 #include "db/bson.hpp"
 #include "db/schema.hpp"
 
@@ -14,19 +13,10 @@ namespace {
 
 constexpr std::string_view kActivityType = "pod_activity";
 
-crypto::HmacKeyring activity_keyring(const std::vector<std::pair<std::string, std::string>>& keys) {
-  std::vector<std::pair<std::string, std::string>> derived;
-  derived.reserve(keys.size());
-  for (const auto& [kid, secret] : keys) {
-    derived.emplace_back(kid, crypto::hmac_sha256(secret, "neuropod pod activity v1"));
-  }
-  return crypto::HmacKeyring(std::move(derived));
-}
-
 }  // namespace
 
 ActivityTokens::ActivityTokens(const std::vector<std::pair<std::string, std::string>>& keys)
-    : keyring_(activity_keyring(keys)) {}
+    : keyring_(crypto::HmacKeyring::derived(keys, "neuropod pod activity v1")) {}
 
 std::string ActivityTokens::issue(const std::string& pod_id) const {
   return keyring_.sign({{"typ", kActivityType}, {"pod", pod_id}});

@@ -113,15 +113,6 @@ std::optional<TargetUrl> parse_target(std::string_view url) {
   return t;
 }
 
-crypto::HmacKeyring derived_keyring(const std::vector<std::pair<std::string, std::string>>& keys) {
-  std::vector<std::pair<std::string, std::string>> derived;
-  derived.reserve(keys.size());
-  for (const auto& [kid, secret] : keys) {
-    derived.emplace_back(kid, crypto::hmac_sha256(secret, "neuropod pod access v1"));
-  }
-  return crypto::HmacKeyring(std::move(derived));
-}
-
 struct StoredShare {
   std::string id;
   std::string digest;  // base64url(sha256(secret))
@@ -241,7 +232,12 @@ json to_json(const Share& s, core::TimePoint now) {
 struct PodAccess::Impl {
   Impl(db::Database& d, auth::AuthService& a, pods::PodService& p, const core::Clock& c,
        const AccessOptions& o)
-      : db(d), auth(a), pods(p), clock(c), options(o), keyring(derived_keyring(o.keys)) {}
+      : db(d),
+        auth(a),
+        pods(p),
+        clock(c),
+        options(o),
+        keyring(crypto::HmacKeyring::derived(o.keys, "neuropod pod access v1")) {}
 
   db::Database& db;
   auth::AuthService& auth;

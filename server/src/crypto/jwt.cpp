@@ -259,6 +259,16 @@ Jwt decode_unverified(std::string_view token) {
 
 // ---------------------------------------------------------------------------------------------
 
+HmacKeyring HmacKeyring::derived(const std::vector<std::pair<std::string, std::string>>& keys,
+                                 std::string_view purpose) {
+  std::vector<std::pair<std::string, std::string>> out;
+  out.reserve(keys.size());
+  for (const auto& [kid, secret] : keys) {
+    out.emplace_back(kid, hmac_sha256(secret, purpose));
+  }
+  return HmacKeyring(std::move(out));
+}
+
 HmacKeyring::HmacKeyring(std::vector<std::pair<std::string, std::string>> keys)
     : keys_(std::move(keys)) {
   if (keys_.empty()) {

@@ -64,6 +64,10 @@ class HmacKeyring {
   static constexpr std::size_t kMinSecretSize = 32;
 
   explicit HmacKeyring(std::vector<std::pair<std::string, std::string>> keys);
+  // The same kids with secrets HMAC-SHA256(secret, purpose): one keyring per kind of token, so a
+  // token of one kind never verifies as another.
+  static HmacKeyring derived(const std::vector<std::pair<std::string, std::string>>& keys,
+                             std::string_view purpose);
 
   // header {"alg":"HS256","typ":"JWT","kid":<first kid>}; payload must be a JSON object
   // (std::invalid_argument otherwise).

@@ -207,6 +207,21 @@ TEST(HmacKeyring, SignsAndVerifies) {
   EXPECT_EQ(token, hs256_token(expected_header, payload, secret_a()));
 }
 
+TEST(HmacKeyring, DerivedKeyringsKeepTheKidsAndNeverVerifyEachOther) {
+  const std::vector<std::pair<std::string, std::string>> keys = {{"k1", std::string(32, 'a')},
+                                                                 {"k0", std::string(32, 'b')}};
+  const auto tickets = HmacKeyring::derived(keys, "tickets v1");
+  const auto cookies = HmacKeyring::derived(keys, "cookies v1");
+  const HmacKeyring plain(keys);
+  const auto t = tickets.sign({{"x", 1}});
+  EXPECT_EQ(tickets.verify(t)["x"], 1);
+  EXPECT_EQ(HmacKeyring::derived(keys, "tickets v1").verify(t)["x"], 1);  // deterministic
+  EXPECT_EQ(decode_unverified(t).header["kid"], "k1");
+  EXPECT_THROW(cookies.verify(t), JwtError);
+  EXPECT_THROW(plain.verify(t), JwtError);
+  EXPECT_THROW(tickets.verify(plain.sign({{"x", 1}})), JwtError);
+}
+
 TEST(HmacKeyring, RotationVerifiesTokensOfTheOldKey) {
   const HmacKeyring old_ring({{"old", secret_a()}});
   const HmacKeyring new_ring({{"new", secret_b()}, {"old", secret_a()}});
