@@ -147,7 +147,7 @@ asio::awaitable<http::Response> AccessRoutes::signin(http::Request& req) {
 }
 
 asio::awaitable<http::Response> AccessRoutes::report_activity(http::Request& req) {
-  // The guard checked the pod's activity token (token_verifier()) and the contract the body
+  // The guard checked the pod's activity token and the contract the body
   // (PodActivityReport: connections is an integer >= 0).
   if (req.json_object().at("connections").get<std::int64_t>() > 0) {
     activity_.mark(req.token_subject);

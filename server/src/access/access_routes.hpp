@@ -13,15 +13,11 @@ class AccessRoutes {
   // The route a pod's activity container reports to (Access::token).
   static constexpr std::string_view kActivityRoute = "/api/pod-access/activity";
 
-  AccessRoutes(PodAccess& access, ActivityRecorder& activity, const ActivityTokens& tokens,
-               auth::AuthService& auth)
-      : access_(access), activity_(activity), tokens_(tokens), auth_(auth) {}
+  // kActivityRoute is Access::token: the auth guard verifies the pod's token
+  // (AuthMiddleware::set_token_verifier with ActivityTokens::verify) and passes the pod id on.
+  AccessRoutes(PodAccess& access, ActivityRecorder& activity, auth::AuthService& auth)
+      : access_(access), activity_(activity), auth_(auth) {}
   void register_routes(http::Router& router);
-  // For the auth guard (AuthMiddleware::set_token_verifier on kActivityRoute): the pod id an
-  // activity token names.
-  std::optional<std::string> verify_activity_token(std::string_view token) const {
-    return tokens_.verify(token);
-  }
 
  private:
   boost::asio::awaitable<http::Response> check(http::Request& req);
@@ -39,7 +35,6 @@ class AccessRoutes {
 
   PodAccess& access_;
   ActivityRecorder& activity_;
-  const ActivityTokens& tokens_;
   auth::AuthService& auth_;
 };
 

@@ -112,7 +112,7 @@ std::unique_ptr<k8s::KubeRuntime> kube_runtime(const core::Config& cfg, k8s::Kub
   o.access_service = cfg.k8s.access_service;
   if (!cfg.k8s.public_api_url.empty() && !cfg.k8s.activity_image.empty()) {
     o.activity_image = cfg.k8s.activity_image;
-    o.activity_url = cfg.k8s.public_api_url + "/api/pod-access/activity";
+    o.activity_url = cfg.k8s.public_api_url + std::string(access::AccessRoutes::kActivityRoute);
     o.activity_interval_s = cfg.k8s.activity_interval_s;
     o.activity_token = [tokens](const std::string& pod_id) { return tokens->issue(pod_id); };
   }
@@ -247,7 +247,7 @@ struct App::Parts {
         pod_routes(pods, audit),
         billing_routes(reports, ledger),
         notification_routes(notifications),
-        access_routes(pod_access, activity, activity_tokens, auth),
+        access_routes(pod_access, activity, auth),
         lifecycle_routes(lifecycle),
         hub(bus, clock),
         ws_routes(hub, cfg.auth.cookie_name),
@@ -261,7 +261,7 @@ struct App::Parts {
     metrics.set_websocket_clients([this] { return hub.clients(); });
     auth_guard.set_token_verifier(
         std::string(access::AccessRoutes::kActivityRoute),
-        [this](std::string_view token) { return access_routes.verify_activity_token(token); });
+        [this](std::string_view token) { return activity_tokens.verify(token); });
     pods.set_run_hooks(&meter_hooks);
     meter.set_notifications(&notifications);
     pods.set_notifications(&notifications);

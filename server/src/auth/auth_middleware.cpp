@@ -55,13 +55,11 @@ void AuthMiddleware::set_token_verifier(std::string pattern, TokenVerifier verif
 }
 
 void AuthMiddleware::check_token(http::Request& req, const http::RouteInfo& route) const {
-  constexpr std::string_view kBearer = "Bearer ";
-  const auto header = req.headers.get("Authorization").value_or("");
   const auto it = token_verifiers_.find(route.pattern);
+  const auto token = req.bearer();
   std::optional<std::string> subject;
-  if (it != token_verifiers_.end() && header.size() > kBearer.size() &&
-      header.starts_with(kBearer)) {
-    subject = it->second(header.substr(kBearer.size()));
+  if (it != token_verifiers_.end() && token) {
+    subject = it->second(*token);
   }
   if (!subject) {
     throw core::Unauthorized("invalid_token", "A valid bearer token is required");

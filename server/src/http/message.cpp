@@ -189,6 +189,15 @@ std::optional<std::string> Request::cookie(std::string_view name) const {
   return std::nullopt;
 }
 
+std::optional<std::string_view> Request::bearer() const {
+  constexpr std::string_view kBearer = "Bearer ";
+  const auto header = headers.get("Authorization");
+  if (!header || header->size() <= kBearer.size() || !header->starts_with(kBearer)) {
+    return std::nullopt;
+  }
+  return header->substr(kBearer.size());
+}
+
 const Principal& Request::caller() const {
   if (!principal) {
     throw core::Unauthorized("missing");

@@ -89,6 +89,8 @@ struct Request {
   bool query_bool(const std::string& name, bool fallback = false) const;
   // Value of a cookie from the Cookie header(s).
   std::optional<std::string> cookie(std::string_view name) const;
+  // The token of an "Authorization: Bearer <token>" header (non-empty), else nullopt.
+  std::optional<std::string_view> bearer() const;
 
  private:
   std::optional<nlohmann::json> json_;

@@ -43,8 +43,7 @@ std::map<std::string, std::int64_t> count_pods(db::Conn& c) {
 
 bool may_scrape(const http::Request& req, const std::string& token) {
   if (!token.empty()) {
-    if (auto auth = req.headers.get("authorization");
-        auth && auth->starts_with("Bearer ") && same_secret(auth->substr(7), token)) {
+    if (const auto bearer = req.bearer(); bearer && same_secret(*bearer, token)) {
       return true;
     }
   }
